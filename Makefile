@@ -1,0 +1,163 @@
+# sendreports - gets scheduled BI reports out of edge boxes.
+#
+#   make              build build/host/sendreports
+#   make check        install missing packages, build with -Werror and the
+#                     sanitizers, run the unit and integration tests
+#   make demo         build and run the main job on a demo database
+#   make install      PREFIX=/usr/local DESTDIR=
+#
+# User variables stay the user's: our flags live in PROG_CFLAGS, so that
+# `CFLAGS=-O2 make` keeps them.  DEVELOPER=1 adds -Werror, SANITIZE=
+# address,undefined adds the sanitizers, STATIC=1 links statically.
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PYTHON		?= /usr/bin/python3
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+CFLAGS		?= -O2 -g
+LDFLAGS		?=
+INSTALL		?= install
+
+ifneq ($(SANITIZE),)
+BUILD		?= build/sanitize
+else
+BUILD		?= build/host
+endif
+
+VERSION		:= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION)
+PKGS		:= sqlite3 libcurl inih
+PKG_STATIC	:= $(if $(STATIC),--static,)
+
+PROG_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		   -Iinclude -I$(BUILD)/gen \
+		   -Wall -Wextra -Wshadow -Wwrite-strings -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
+		   -DSENDREPORTS_VERSION='"$(VERSION)"' -MMD -MP
+PROG_LIBS	:= $(shell $(PKG_CONFIG) $(PKG_STATIC) --libs $(PKGS) 2>/dev/null) -lhpdf -lm
+PROG_CFLAGS	+= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+
+ifneq ($(DEVELOPER),)
+PROG_CFLAGS	+= -Werror
+endif
+ifneq ($(SANITIZE),)
+PROG_CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) \
+		   -fno-omit-frame-pointer
+PROG_LDFLAGS	+= -fsanitize=$(SANITIZE)
+endif
+ifneq ($(STATIC),)
+PROG_CFLAGS	+= -Os -ffunction-sections -fdata-sections
+PROG_LDFLAGS	+= -static -Wl,--gc-sections
+endif
+
+MAIN_SRC	:= src/main.c
+LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
+MIGRATIONS	:= $(sort $(wildcard db/[0-9]*.sql))
+LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MAIN_OBJ	:= $(BUILD)/main.o
+PROG		:= $(BUILD)/sendreports
+LIB		:= $(BUILD)/libsendreports.a
+
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+ifeq ($(V),)
+Q		:= @
+endif
+
+.PHONY: all check check-unit check-integration check-valgrind demo deps \
+	install clean hdrcheck bench
+
+all: $(PROG)
+
+$(PROG): $(MAIN_OBJ) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB) $(PROG_LIBS)
+
+$(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $(LIB_OBJ)
+
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/sql2c.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/sql2c.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Version changes rebuild main.o only.
+$(MAIN_OBJ): $(BUILD)/gen/version
+$(BUILD)/gen/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+FORCE:
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(LIB) -lcmocka $(PROG_LIBS)
+
+# Each header compiles on its own.
+hdrcheck:
+	$(Q)for h in include/*.h; do \
+	    echo "#include \"$$(basename $$h)\"" | \
+	    $(CC) $(PROG_CFLAGS) -Werror -x c -fsyntax-only - || exit 1; done
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+# check builds a separate sanitized tree, so a plain `make` stays fast.
+CHECK_VARS	:= SANITIZE=address,undefined DEVELOPER=1 BUILD=build/check
+export ASAN_OPTIONS := abort_on_error=0:detect_leaks=1:strict_string_checks=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory $(CHECK_VARS) hdrcheck check-unit check-integration
+	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 check-valgrind
+
+check-unit: $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t; done
+
+check-integration: $(PROG)
+	$(Q)SENDREPORTS_BIN=$(abspath $(PROG)) $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+# The same binary without sanitizers, under valgrind: the unit tests and a
+# short integration subset.
+check-valgrind: $(PROG) $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do echo "  VALGRIND $$t"; \
+	    valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $$t >/dev/null; done
+	$(Q)SENDREPORTS_BIN=$(abspath $(PROG)) SENDREPORTS_VALGRIND=1 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider -m valgrind \
+	    tests/integration
+
+demo: deps $(PROG)
+	$(Q)sh scripts/demo.sh $(PROG)
+
+install: $(PROG)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)
+	$(INSTALL) -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/sendreports
+	ln -sf sendreports $(DESTDIR)$(BINDIR)/send_scheduled_reports
+	@# A configuration already there is the operator's: never overwrite it.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sendreports.ini ]; then \
+	    echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/sendreports.ini"; \
+	else \
+	    $(INSTALL) -m 0600 etc/sendreports.ini \
+	    $(DESTDIR)$(SYSCONFDIR)/sendreports.ini; fi
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/share/sendreports
+	$(INSTALL) -m 0644 etc/sendreports.ini etc/sendreports.cron \
+	    $(DESTDIR)$(PREFIX)/share/sendreports/
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# deps.sh - installs the Debian packages that building, testing and the demo
+# need, when some are missing.  Quiet and quick when everything is there.
+set -eu
+
+PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev libcurl4-openssl-dev
+libhpdf-dev libinih-dev libcmocka-dev python3 python3-pytest python3-aiosmtpd
+qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: not root; install these packages, then run make again:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
