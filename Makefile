@@ -55,7 +55,9 @@ endif
 MAIN_SRC	:= src/main.c
 LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
 MIGRATIONS	:= $(sort $(wildcard db/[0-9]*.sql))
-LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+STATE_MIGRATIONS := $(sort $(wildcard db/state/[0-9]*.sql))
+LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/reports_sql.o \
+		   $(BUILD)/gen/state_sql.o
 MAIN_OBJ	:= $(BUILD)/main.o
 PROG		:= $(BUILD)/sendreports
 LIB		:= $(BUILD)/libsendreports.a
@@ -85,11 +87,15 @@ $(BUILD)/%.o: src/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/sql2c.sh
+$(BUILD)/gen/reports_sql.c: $(MIGRATIONS) scripts/sql2c.sh
 	@mkdir -p $(dir $@)
-	$(Q)sh scripts/sql2c.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	$(Q)sh scripts/sql2c.sh reports $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+$(BUILD)/gen/state_sql.c: $(STATE_MIGRATIONS) scripts/sql2c.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/sql2c.sh state $(STATE_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Version changes rebuild main.o only.

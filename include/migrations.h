@@ -15,7 +15,12 @@ struct migration {
 	const char	*sql;
 };
 
-extern const struct migration	migrations[];
-extern const size_t		migrations_count;
+/* The reports database (db/NNN_*.sql). */
+extern const struct migration	reports_migrations[];
+extern const size_t		reports_migrations_count;
+
+/* The state database beside the spool (db/state/NNN_*.sql). */
+extern const struct migration	state_migrations[];
+extern const size_t		state_migrations_count;
 
 #endif

@@ -1,0 +1,39 @@
+/*
+ * app.h - what main() sets up once for every command (git's run_builtin):
+ * the configuration and the verbosity.  Commands receive it and open the
+ * database and the spool themselves, since they need them in different
+ * modes (`send --dry-run` must write nothing at all).
+ */
+#ifndef SENDREPORTS_APP_H
+#define SENDREPORTS_APP_H
+
+#include <time.h>
+
+#include "conf.h"
+
+struct app {
+	struct conf	 conf;
+	int		 verbosity;	/* -1 with -q, 0, 1 with -v, 2 -vv */
+	const char	*config_arg;	/* -c FILE, or NULL */
+};
+
+/* The commands, one file each (cmd_<name>.c).  Each parses its own
+ * options (argv[0] is the command name) and returns an exit code. */
+int	cmd_send(struct app *app, int argc, char **argv);
+int	cmd_list(struct app *app, int argc, char **argv);
+int	cmd_schedule(struct app *app, int argc, char **argv);
+int	cmd_initdb(struct app *app, int argc, char **argv);
+int	cmd_check(struct app *app, int argc, char **argv);
+
+/*
+ * Reads a TIME argument (SPEC.md: "YYYY-MM-DD HH:MM[:SS]" in the
+ * configured zone, or ISO 8601 with Z or an offset).  Logs and returns -1
+ * when it is not one.
+ */
+int	app_parse_time(const struct app *app, const char *arg,
+	    const char *option, time_t *out);
+
+/* The exit code for a db_status other than DB_OK. */
+int	app_exit_for_db(int db_status);
+
+#endif

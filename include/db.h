@@ -1,0 +1,72 @@
+/*
+ * db.h - the SQLite connection: the reports database as "main" and the
+ * state database (beside the spool) attached as "state".
+ *
+ * Opening applies the pending migrations of both (PRAGMA user_version),
+ * puts both in WAL mode and sets the busy timeout, unless DB_READONLY is
+ * asked for: then nothing at all is written to either file, which is what
+ * `send --dry-run` promises.
+ */
+#ifndef SENDREPORTS_DB_H
+#define SENDREPORTS_DB_H
+
+#include <sqlite3.h>
+
+#include "buf.h"
+
+struct conf;
+
+/* What a caller must tell apart; the command layer maps them to exits. */
+enum db_status {
+	DB_OK = 0,
+	DB_NOTFOUND,	/* no such row, or no database file */
+	DB_TEMPFAIL,	/* busy, locked, disk full: try again next run */
+	DB_ERROR	/* anything else: I/O error, corrupt, bad schema */
+};
+
+enum db_flags {
+	DB_READONLY = 1 << 0,	/* write nothing, migrate nothing */
+	DB_CREATE = 1 << 1,	/* create the reports database if missing */
+	DB_STATE = 1 << 2	/* attach the state database */
+};
+
+#define DB_STATE_FILE	"state.db"	/* in the spool directory */
+
+struct db {
+	sqlite3	*h;
+	int	 has_state;	/* "state" is attached */
+};
+
+/*
+ * Opens conf->db_path (and, with DB_STATE, <spool_dir>/state.db, which is
+ * created unless DB_READONLY; read-only, a missing state database is simply
+ * not attached).  Returns DB_OK, DB_NOTFOUND when the reports database does
+ * not exist and DB_CREATE was not given, DB_TEMPFAIL when it is locked, or
+ * DB_ERROR; on failure err holds the reason and db is closed.
+ */
+enum db_status	db_open(struct db *db, const struct conf *conf, int flags,
+		    struct buf *err);
+
+/* Closes the connection; safe twice. */
+void		db_close(struct db *db);
+
+/* Maps an SQLite result code to a db_status. */
+enum db_status	db_status_of(int rc);
+
+/*
+ * Runs one statement without results (BEGIN IMMEDIATE, COMMIT...).  On
+ * failure err gets the reason.
+ */
+enum db_status	db_exec(struct db *db, const char *sql, struct buf *err);
+
+/* Prepares sql; on failure err gets SQLite's reason and *st is NULL. */
+enum db_status	db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+		    struct buf *err);
+
+/* Copies column i of st (NULL stays NULL).  -1 on ENOMEM. */
+int		db_column_dup(sqlite3_stmt *st, int i, char **out);
+
+/* Binds text, or NULL when s is NULL.  Returns an SQLite code. */
+int		db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * pdfstore.h - the PDF directory: stored PDFs are looked up here, and
+ * `schedule --pdf` stores copies here.
+ *
+ * A pdf_path never reaches outside the PDF directory: ".." components are
+ * refused, an absolute path must lie inside the directory, and symbolic
+ * links are followed only while they stay inside it.  A file that does not
+ * begin with "%PDF-" is not a PDF and is never attached.
+ */
+#ifndef SENDREPORTS_PDFSTORE_H
+#define SENDREPORTS_PDFSTORE_H
+
+#include <sys/types.h>
+
+#include "buf.h"
+
+enum pdfstore_status {
+	PDFSTORE_OK,
+	PDFSTORE_MISSING,	/* no such file: the fallback may take over */
+	PDFSTORE_REFUSED,	/* escapes the directory, not a PDF, too
+				   big: the report is given up */
+	PDFSTORE_IOERR		/* could not read it: try again next run */
+};
+
+/*
+ * Opens the stored PDF `pdf_path` of the PDF directory `dir` for reading,
+ * checked as above and no larger than max_bytes.  On PDFSTORE_OK, *fd is
+ * the open file (caller closes) positioned at 0 and *size its size;
+ * otherwise err says why.
+ */
+enum pdfstore_status pdfstore_open(const char *dir, const char *pdf_path,
+	    off_t max_bytes, int *fd, off_t *size, struct buf *err);
+
+/*
+ * Copies the PDF file `src` into dir as `name` (a plain file name),
+ * durably (temporary, fsync, rename, fsync of dir), mode 0644, after
+ * checking that it begins with "%PDF-".  Returns 0, or -1 with err set
+ * and nothing left behind.
+ */
+int	pdfstore_put(const char *dir, const char *src, const char *name,
+	    struct buf *err);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * spool.h - the queue directory: one file per message, committed by
+ * rename, claimed by flock.
+ *
+ * Layout of the spool directory (0700):
+ *   tmp/      messages being written; only `send`, holding send.lock,
+ *             writes here, so anything found here at its start is debris
+ *             from a crash and is removed
+ *   queue/    committed messages waiting for delivery; named
+ *             r<report id>.<occurrence, e.g. 20261123T080000Z>
+ *   failed/   messages given up by flush, with their reason
+ *   send.lock held with flock by the one `send` running
+ *   state.db  the state database (state.h)
+ *
+ * Format of a spool file (every line ends in CRLF):
+ *   SENDREPORTS-SPOOL 1
+ *   Report-Id: 42
+ *   Occurrence: 2026-11-23 08:00:00
+ *   Message-Id: <r42.20261123T080000Z.sendreports@example.com>
+ *   Created: 2026-11-23 08:00:05
+ *   Sender: rapports@example.com
+ *   Recipient: a@example.com          (one line per envelope recipient,
+ *   Recipient: hidden@example.com      Bcc included)
+ *   <empty line>
+ *   <the RFC 5322 message, CRLF line ends, as it goes over SMTP>
+ * Unknown envelope fields are ignored by readers, so later versions may
+ * add some.  Files are 0600.
+ */
+#ifndef SENDREPORTS_SPOOL_H
+#define SENDREPORTS_SPOOL_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define SPOOL_NAME_MAX	64
+#define SPOOL_MAGIC	"SENDREPORTS-SPOOL 1"
+
+struct spool {
+	int	 dirfd;		/* the spool directory */
+	int	 tmpfd;		/* tmp/ */
+	int	 queuefd;	/* queue/ */
+	int	 failedfd;	/* failed/ */
+	char	*path;
+};
+
+/* A message being written under tmp/. */
+struct spool_file {
+	FILE	*fp;
+	char	 tmpname[SPOOL_NAME_MAX];
+};
+
+struct spool_envelope {
+	long long	  report_id;
+	char		 *occurrence;
+	char		 *message_id;
+	char		 *created;
+	char		 *sender;
+	char		**rcpts;
+	size_t		  nrcpts;
+};
+
+/*
+ * Opens the spool at dir.  With `create`, makes it and its subdirectories
+ * (0700) when missing.  Returns 0, or -1 with errno set and the reason in
+ * err.
+ */
+int	spool_open(struct spool *s, const char *dir, int create,
+	    struct buf *err);
+
+/* Closes the directory descriptors; safe twice. */
+void	spool_close(struct spool *s);
+
+/*
+ * Takes the exclusive lock file `name` in the spool directory without
+ * waiting.  Returns the descriptor holding the lock (close it to release;
+ * the kernel releases it when the process dies), -2 when another process
+ * holds it, or -1 with errno and err set.
+ */
+int	spool_lock(struct spool *s, const char *name, struct buf *err);
+
+/* Removes every file left in tmp/ by a crashed run.  Call under the send
+ * lock only.  Returns the number removed, or -1. */
+int	spool_clean_tmp(struct spool *s, struct buf *err);
+
+/* Creates a new 0600 file in tmp/.  0, or -1 with errno and err set. */
+int	spool_file_create(struct spool *s, struct spool_file *f,
+	    struct buf *err);
+
+/* Writes the envelope header and the empty line.  0, or -1 (errno). */
+int	spool_write_envelope(FILE *fp, const struct spool_envelope *e);
+
+enum spool_commit {
+	SPOOL_COMMITTED,	/* the message is in queue/ */
+	SPOOL_EXISTS,		/* queue/<name> was already there */
+	SPOOL_FAILED		/* errno and err say why; nothing changed */
+};
+
+/*
+ * Makes f durable and visible as queue/<name>: fflush, fsync, fclose,
+ * link into queue/ (which refuses to replace an existing message), fsync
+ * of queue/, unlink of the temporary.  Whatever the result, f is closed
+ * and its temporary removed.
+ */
+enum spool_commit spool_commit(struct spool *s, struct spool_file *f,
+	    const char *name, struct buf *err);
+
+/* Closes f and removes its temporary; safe on a closed f. */
+void	spool_file_discard(struct spool *s, struct spool_file *f);
+
+/*
+ * Reads the envelope at the start of the spool file open on fd.  Fills e
+ * (release with spool_envelope_release) and *body_offset, the offset of
+ * the message.  Returns 0, or -1 with the reason in err when the file is
+ * not a complete spool file.
+ */
+int	spool_read_envelope(int fd, struct spool_envelope *e,
+	    off_t *body_offset, struct buf *err);
+
+/* Frees what spool_read_envelope allocated; safe twice. */
+void	spool_envelope_release(struct spool_envelope *e);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * state.h - the state database beside the spool: which report occurrences
+ * became messages, and the run log.  It survives the sync job replacing
+ * the reports database, which is what keeps `send` from spooling a report
+ * twice when a fresh copy arrives with sent = 0.
+ *
+ * Every function works on the "state" schema attached by db_open() with
+ * DB_STATE, inside whatever transaction the caller holds.
+ */
+#ifndef SENDREPORTS_STATE_H
+#define SENDREPORTS_STATE_H
+
+#include "buf.h"
+#include "db.h"
+
+/* Outcomes written to the run log. */
+#define STATE_QUEUED	"queued"
+#define STATE_GIVEN_UP	"given up"
+
+/*
+ * Looks for the occurrence (report_id, occurrence).  Returns DB_OK and sets
+ * *spooled_at (caller frees; may be NULL) when it was spooled before,
+ * DB_NOTFOUND when not, or DB_TEMPFAIL/DB_ERROR.  Without an attached state
+ * database (a dry run before the first send), DB_NOTFOUND.
+ */
+enum db_status	state_occurrence_find(struct db *db, long long report_id,
+		    const char *occurrence, char **spooled_at,
+		    struct buf *err);
+
+/*
+ * Records that the occurrence became the message `message_id`, spooled as
+ * queue/<spool_name> at `now`, and logs it.  DB_OK, DB_TEMPFAIL, DB_ERROR.
+ */
+enum db_status	state_record_queued(struct db *db, long long report_id,
+		    const char *occurrence, const char *message_id,
+		    const char *spool_name, const char *now, struct buf *err);
+
+/* Appends a line to the run log; message_id and error may be NULL. */
+enum db_status	state_log(struct db *db, long long report_id,
+		    const char *occurrence, const char *now,
+		    const char *outcome, const char *message_id,
+		    const char *error, struct buf *err);
+
+#endif

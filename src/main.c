@@ -1,0 +1,169 @@
+/*
+ * main.c - the command table, the global options, and the set-up every
+ * command shares (git's run_builtin): safe descriptors, umask, SIGPIPE,
+ * the configuration, the logs.  Only here and in cmd_*.c is an exit code
+ * chosen.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "exitcode.h"
+#include "log.h"
+
+#ifndef SENDREPORTS_VERSION
+#define SENDREPORTS_VERSION "unknown"
+#endif
+
+struct command {
+	const char	*name;
+	int		(*run)(struct app *, int, char **);
+	const char	*summary;
+};
+
+static const struct command commands[] = {
+	{ "send", cmd_send, "spool a message for every due report" },
+	{ "list", cmd_list, "show the reports and their state" },
+	{ "schedule", cmd_schedule, "add a report to the local database" },
+	{ "initdb", cmd_initdb, "create or migrate the database and spool" },
+	{ "check", cmd_check, "validate configuration, database, "
+	    "directories" },
+};
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: sendreports [-c FILE] [-v | -q] COMMAND "
+	    "[OPTIONS]\n       sendreports --help | --version\n\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(fp, "\nThe configuration is -c FILE, else $SENDREPORTS_CONFIG, "
+	    "else " CONF_DEFAULT_PATH ".\n");
+}
+
+/* Makes sure descriptors 0-2 are open, so no file we open becomes one. */
+static void
+sanitize_stdfds(void)
+{
+	int fd;
+
+	do {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	} while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static char send_name[] = "send";
+	struct app app;
+	struct buf err;
+	const struct command *cmd;
+	const char *base;
+	int ch, rc;
+
+	sanitize_stdfds();
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&app, 0, sizeof(app));
+	buf_init(&err, 4096);
+
+	base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (strcmp(base, "send_scheduled_reports") == 0) {
+		/* The old management command's name: `send`, same options. */
+		cmd = find_command("send");
+		argv[0] = send_name;
+		goto run;
+	}
+
+	/* '+': stop at the command, as musl's and BusyBox's getopt do. */
+	while ((ch = getopt_long(argc, argv, "+c:vqhV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			app.config_arg = optarg;
+			break;
+		case 'v':
+			app.verbosity = app.verbosity < 0 ? 1 :
+			    app.verbosity + 1;
+			break;
+		case 'q':
+			app.verbosity = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
+		case 'V':
+			printf("sendreports %s\n", SENDREPORTS_VERSION);
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((cmd = find_command(argv[0])) == NULL) {
+		fprintf(stderr, "sendreports: unknown command \"%s\"\n\n",
+		    argv[0]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+run:
+	if (conf_load(&app.conf, app.config_arg, &err) == -1) {
+		log_warnx("configuration: %s", err.data);
+		buf_release(&err);
+		return EXIT_CONFIG;
+	}
+	buf_release(&err);
+	log_init(app.verbosity < 0 ? LOG_LEVEL_ERROR : app.verbosity == 0 ?
+	    LOG_LEVEL_WARNING : app.verbosity == 1 ? LOG_LEVEL_INFO :
+	    LOG_LEVEL_DEBUG, app.conf.syslog, app.conf.log_level);
+
+	optind = 1;
+	rc = cmd->run(&app, argc, argv);
+
+	/* Data that did not reach stdout is a failure (a full disk). */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("cannot write the output");
+		if (rc == EXIT_OK)
+			rc = EXIT_IOERR;
+	}
+	conf_release(&app.conf);
+	log_close();
+	return rc;
+}

@@ -1,0 +1,673 @@
+/*
+ * send.c - the pipeline of `send` (send.h).
+ *
+ * Crash ordering, which makes one message per report occurrence whatever
+ * happens (kill -9, two runs, a fresh copy of the reports database):
+ *   1. an occurrence already in the state database is never spooled again;
+ *      the report is only marked sent (repair after a crash or a new copy);
+ *   2. the message is written under tmp/ and committed by link() into
+ *      queue/ under a name derived from the occurrence, which cannot
+ *      succeed twice;
+ *   3. then, in one transaction, the occurrence is recorded in the state
+ *      database and the report marked sent = 1.
+ * A crash between 2 and 3 leaves a queued message and no record: the next
+ * run finds the name taken (SPOOL_EXISTS) and does step 3 only.  The send
+ * lock keeps two runs from interleaving at all; the steps above make even
+ * that unnecessary for correctness.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "mime.h"
+#include "pdfstore.h"
+#include "report.h"
+#include "send.h"
+#include "spool.h"
+#include "state.h"
+#include "timeutil.h"
+
+#define SEND_LOCK	"send.lock"
+#define SEND_ERR_MAX	4096
+
+/* The state of one run, shared by the per-report steps. */
+struct send_run {
+	const struct conf		*conf;
+	const struct send_options	*opt;
+	send_event_fn			*event;
+	void				*ctx;
+	struct send_result		*res;
+	struct db			 db;
+	struct spool			 spool;
+	struct addr_list		 from;
+	const char			*from_domain;
+	char				 now[TIME_DB_LEN];
+};
+
+/* How one report ended, for the run. */
+enum send_step {
+	STEP_DONE,	/* queued, given up or repaired: go on */
+	STEP_SKIP,	/* left for a later run: go on */
+	STEP_STOP	/* the box cannot go on: stop the run */
+};
+
+static void
+send_tell(struct send_run *run, const struct report *r, const char *source,
+    const char *outcome, const char *message_id, const char *error)
+{
+	struct send_event ev;
+
+	if (run->event == NULL)
+		return;
+	ev.report_id = r->id;
+	ev.scheduled_at = r->scheduled_at;
+	ev.recipients = r->recipients;
+	ev.source = source;
+	ev.outcome = outcome;
+	ev.message_id = message_id;
+	ev.error = error;
+	run->event(run->ctx, &ev);
+}
+
+/* Maps a failed write's errno to the run's status. */
+static enum send_status
+send_status_of_errno(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+	case ENOMEM:
+		return SEND_TEMPFAIL;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case ENOENT:
+		return SEND_CANTCREAT;
+	default:
+		return SEND_IOERR;
+	}
+}
+
+static void
+send_fail(struct send_run *run, enum send_status s)
+{
+	/* The first failure names the run's status. */
+	if (run->res->status == SEND_OK || run->res->status == SEND_DATAERR)
+		run->res->status = s;
+}
+
+static enum send_step
+send_db_failed(struct send_run *run, const struct report *r,
+    enum db_status s, const char *error)
+{
+	log_warnx("report %lld: %s", r->id, error);
+	run->res->deferred++;
+	send_tell(run, r, NULL, "deferred", NULL, error);
+	send_fail(run, s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR);
+	return STEP_STOP;
+}
+
+/*
+ * Gives report r up for a reason that retrying cannot fix: recorded in the
+ * run log and in last_error, sent = 1.
+ */
+static enum send_step
+send_give_up(struct send_run *run, const struct report *r,
+    const char *source, const char *reason)
+{
+	struct buf err;
+	enum db_status s;
+
+	log_warnx("report %lld: given up: %s", r->id, reason);
+	if (run->opt->dry_run) {
+		send_tell(run, r, source, "would give up", NULL, reason);
+		run->res->given_up++;
+		return STEP_DONE;
+	}
+	buf_init(&err, SEND_ERR_MAX);
+	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+		goto fail;
+	if ((s = state_log(&run->db, r->id, r->occurrence ? r->occurrence :
+	    r->scheduled_at, run->now, STATE_GIVEN_UP, NULL, reason,
+	    &err)) != DB_OK)
+		goto fail;
+	s = report_mark_given_up(&run->db, r, reason, &err);
+	if (s != DB_OK && s != DB_NOTFOUND)
+		goto fail;
+	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
+		goto fail;
+	buf_release(&err);
+	run->res->given_up++;
+	if (run->res->status == SEND_OK)
+		run->res->status = SEND_DATAERR;
+	send_tell(run, r, source, "given up", NULL, reason);
+	return STEP_DONE;
+fail:
+	sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	{
+		enum send_step step = send_db_failed(run, r, s, err.data);
+
+		buf_release(&err);
+		return step;
+	}
+}
+
+/*
+ * Leaves report r unsent for a later run, with last_error saying why (the
+ * write is skipped when last_error already says so).
+ */
+static enum send_step
+send_defer(struct send_run *run, const struct report *r, const char *reason)
+{
+	struct buf err;
+	enum db_status s = DB_OK;
+
+	log_warnx("report %lld: not sent: %s", r->id, reason);
+	run->res->deferred++;
+	send_tell(run, r, NULL, "deferred", NULL, reason);
+	if (run->opt->dry_run)
+		return STEP_SKIP;
+	buf_init(&err, SEND_ERR_MAX);
+	s = report_set_error(&run->db, r, reason, &err);
+	if (s != DB_OK && s != DB_NOTFOUND)
+		log_warnx("report %lld: %s", r->id, err.data);
+	buf_release(&err);
+	return STEP_SKIP;
+}
+
+/*
+ * Step 3 of the crash ordering: record the occurrence and mark the report
+ * sent, in one transaction over both databases.
+ */
+static enum send_step
+send_record(struct send_run *run, const struct report *r, const char *source,
+    const char *message_id, const char *spool_name, int repaired)
+{
+	struct buf err;
+	enum db_status s;
+
+	buf_init(&err, SEND_ERR_MAX);
+	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+		goto fail;
+	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
+	    message_id, spool_name, run->now, &err)) != DB_OK)
+		goto fail;
+	s = report_mark_sent(&run->db, r, run->now, &err);
+	if (s != DB_OK && s != DB_NOTFOUND)
+		goto fail;
+	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
+		goto fail;
+	buf_release(&err);
+	if (repaired) {
+		run->res->repaired++;
+		send_tell(run, r, source, "already queued", message_id, NULL);
+	} else {
+		run->res->queued++;
+		log_info("report %lld: queued %s as %s", r->id, message_id,
+		    spool_name);
+		send_tell(run, r, source, "queued", message_id, NULL);
+	}
+	return STEP_DONE;
+fail:
+	sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	{
+		/* The message is queued; the next run records it. */
+		enum send_step step = send_db_failed(run, r, s, err.data);
+
+		buf_release(&err);
+		return step;
+	}
+}
+
+/*
+ * The occurrence was spooled before (the state database says so) but the
+ * report is unsent: a crash after the spool, or a fresh copy of the
+ * reports database.  Only mark it, with the time it was spooled.
+ */
+static enum send_step
+send_record_repair(struct send_run *run, const struct report *r,
+    const char *spooled_at)
+{
+	struct buf err;
+	enum db_status s;
+
+	buf_init(&err, SEND_ERR_MAX);
+	s = report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
+	    &err);
+	if (s != DB_OK && s != DB_NOTFOUND) {
+		enum send_step step = send_db_failed(run, r, s, err.data);
+
+		buf_release(&err);
+		return step;
+	}
+	buf_release(&err);
+	log_info("report %lld: occurrence %s was already queued; marked sent",
+	    r->id, r->occurrence);
+	run->res->repaired++;
+	send_tell(run, r, NULL, "already queued", NULL, NULL);
+	return STEP_DONE;
+}
+
+/*
+ * The report has no usable stored PDF (why says what was wrong with it,
+ * or is empty when it has none).  Without report_data there is nothing to
+ * send; with it, the fallback renderer would make the PDF.
+ */
+static enum send_step
+send_fallback(struct send_run *run, const struct report *r, struct buf *why,
+    int *pdf_fd)
+{
+	*pdf_fd = -1;
+	if (!r->has_data) {
+		if (why->len == 0)
+			buf_puts(why, "no stored PDF");
+		buf_puts(why, ", and no report_data for a fallback PDF");
+		return send_give_up(run, r, NULL, why->data);
+	}
+	return send_defer(run, r, "no stored PDF, and this version cannot "
+	    "render the fallback PDF from report_data");
+}
+
+/* The attachment's name: the title, made safe for a file name. */
+static int
+send_attachment_name(const struct report *r, struct buf *out)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)r->title; *p && out->len < 120; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\' ||
+		    *p == '"')
+			continue;
+		if (buf_putc(out, *p) == -1)
+			return -1;
+	}
+	/* Never end in the middle of a UTF-8 sequence. */
+	while (out->len && ((unsigned char)out->data[out->len - 1] & 0xc0) ==
+	    0x80)
+		out->len--;
+	if (out->len && ((unsigned char)out->data[out->len - 1] & 0xc0) ==
+	    0xc0)
+		out->len--;
+	out->data[out->len] = '\0';
+	if (out->len == 0)
+		return buf_printf(out, "report-%lld.pdf", r->id);
+	return buf_puts(out, ".pdf");
+}
+
+/* Builds the envelope recipient list: To, Cc and Bcc, each once. */
+static int
+send_envelope_rcpts(const struct addr_list *all, char ***out, size_t *n)
+{
+	char **v;
+	size_t i, j, len = 0;
+
+	if ((v = calloc(all->n ? all->n : 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < all->n; i++) {
+		for (j = 0; j < len; j++)
+			if (strcmp(v[j], all->v[i].mailbox) == 0)
+				break;
+		if (j == len)
+			v[len++] = all->v[i].mailbox;	/* borrowed */
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/*
+ * Writes the spool file of report r, with the attachment on pdf_fd, and
+ * commits it.  Returns the step, having told the caller's callback.
+ */
+static enum send_step
+send_spool(struct send_run *run, const struct report *r, const char *source,
+    int pdf_fd, const struct addr_list *to, const struct addr_list *cc,
+    const struct addr_list *all)
+{
+	struct spool_file f = { NULL, "" };
+	struct spool_envelope env;
+	struct mime_message m;
+	struct buf err, msgid, fname;
+	char compact[17], name[SPOOL_NAME_MAX], **rcpts = NULL;
+	enum spool_commit c;
+	enum send_step step;
+	size_t nrcpts = 0;
+	time_t occ_t;
+	int saved;
+
+	buf_init(&err, SEND_ERR_MAX);
+	buf_init(&msgid, 512);
+	buf_init(&fname, 1024);
+	if (time_parse_db(r->occurrence, &occ_t) == -1) {
+		step = send_give_up(run, r, source, "scheduled_at is not a "
+		    "time");
+		goto out;
+	}
+	time_format_compact(occ_t, compact);
+	snprintf(name, sizeof(name), "r%lld.%s", r->id, compact);
+	if (buf_printf(&msgid, "<%s.sendreports@%s>", name,
+	    run->from_domain) == -1 || send_attachment_name(r, &fname) == -1 ||
+	    send_envelope_rcpts(all, &rcpts, &nrcpts) == -1) {
+		step = send_defer(run, r, "out of memory");
+		send_fail(run, SEND_TEMPFAIL);
+		step = STEP_STOP;
+		goto out;
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.from = &run->from;
+	m.to = to;
+	m.cc = cc;
+	m.subject = r->subject && *r->subject ? r->subject : r->title;
+	m.date = run->opt->now;
+	m.message_id = msgid.data;
+	m.body = r->body ? r->body : run->conf->default_body;
+	m.filename = fname.data;
+	m.pdf_fd = pdf_fd;
+	m.boundary = NULL;
+
+	env.report_id = r->id;
+	env.occurrence = r->occurrence;
+	env.message_id = msgid.data;
+	env.created = run->now;
+	env.sender = run->from.v[0].mailbox;
+	env.rcpts = rcpts;
+	env.nrcpts = nrcpts;
+
+	if (spool_file_create(&run->spool, &f, &err) == -1) {
+		saved = errno;
+		log_warnx("report %lld: %s", r->id, err.data);
+		send_fail(run, send_status_of_errno(saved));
+		run->res->deferred++;
+		send_tell(run, r, source, "deferred", NULL, err.data);
+		step = STEP_STOP;
+		goto out;
+	}
+	if (spool_write_envelope(f.fp, &env) == -1) {
+		saved = errno;
+		buf_printf(&err, "spool: write: %s", strerror(saved));
+		goto write_failed;
+	}
+	if (mime_write_message(f.fp, &m, &err) == -1) {
+		saved = errno;
+		if (ferror(f.fp))
+			goto write_failed;
+		/* Refused content: a header that cannot be written safely. */
+		spool_file_discard(&run->spool, &f);
+		step = send_give_up(run, r, source, err.data);
+		goto out;
+	}
+	c = spool_commit(&run->spool, &f, name, &err);
+	if (c == SPOOL_FAILED) {
+		saved = errno;
+		goto commit_failed;
+	}
+	/* From here on the mail is safe: record it (step 3). */
+	step = send_record(run, r, source, msgid.data, name,
+	    c == SPOOL_EXISTS);
+	goto out;
+
+write_failed:
+	spool_file_discard(&run->spool, &f);
+commit_failed:
+	log_warnx("report %lld: %s", r->id, err.data);
+	send_fail(run, send_status_of_errno(saved));
+	run->res->deferred++;
+	send_tell(run, r, source, "deferred", NULL, err.data);
+	step = STEP_STOP;
+out:
+	free(rcpts);
+	buf_release(&err);
+	buf_release(&msgid);
+	buf_release(&fname);
+	return step;
+}
+
+/* Parses To, Cc and Bcc; on failure, *why is the reason to give up for. */
+static int
+send_addresses(const struct report *r, struct addr_list *to,
+    struct addr_list *cc, struct addr_list *all, struct buf *why)
+{
+	struct buf err;
+	int rc = -1;
+
+	buf_init(&err, SEND_ERR_MAX);
+	if (addr_list_parse(to, r->recipients, &err) == -1) {
+		buf_printf(why, "recipients: %s", err.data);
+		goto out;
+	}
+	if (r->cc && *r->cc && addr_list_parse(cc, r->cc, &err) == -1) {
+		buf_printf(why, "cc: %s", err.data);
+		goto out;
+	}
+	if (addr_list_parse(all, r->recipients, &err) == -1 ||
+	    (r->cc && *r->cc && addr_list_parse(all, r->cc, &err) == -1)) {
+		buf_printf(why, "recipients: %s", err.data);
+		goto out;
+	}
+	if (r->bcc && *r->bcc && addr_list_parse(all, r->bcc, &err) == -1) {
+		buf_printf(why, "bcc: %s", err.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&err);
+	return rc;
+}
+
+/* Handles one due report, start to end. */
+static enum send_step
+send_one(struct send_run *run, long long id)
+{
+	struct report r;
+	struct addr_list to = { NULL, 0 }, cc = { NULL, 0 }, all = { NULL, 0 };
+	struct buf err, why;
+	char *spooled_at = NULL;
+	enum db_status s;
+	enum pdfstore_status ps;
+	enum send_step step;
+	const char *source = NULL;
+	off_t size;
+	int pdf_fd = -1;
+
+	buf_init(&err, SEND_ERR_MAX);
+	buf_init(&why, SEND_ERR_MAX);
+	memset(&r, 0, sizeof(r));
+	s = report_load(&run->db, id, 0, &r, &err);
+	if (s == DB_NOTFOUND) {
+		step = STEP_SKIP;	/* deleted by the sync job meanwhile */
+		goto out;
+	}
+	if (s != DB_OK) {
+		log_warnx("report %lld: %s", id, err.data);
+		run->res->deferred++;
+		send_fail(run, s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR);
+		step = STEP_STOP;
+		goto out;
+	}
+	run->res->due++;
+	if (r.occurrence == NULL) {
+		buf_printf(&why, "scheduled_at \"%s\" is not a time",
+		    r.scheduled_at ? r.scheduled_at : "");
+		step = send_give_up(run, &r, NULL, why.data);
+		goto out;
+	}
+
+	/* Step 1: an occurrence already spooled is only marked. */
+	s = state_occurrence_find(&run->db, r.id, r.occurrence, &spooled_at,
+	    &err);
+	if (s == DB_OK) {
+		if (run->opt->dry_run) {
+			run->res->repaired++;
+			send_tell(run, &r, NULL, "already queued", NULL, NULL);
+			step = STEP_DONE;
+		} else
+			step = send_record_repair(run, &r, spooled_at);
+		goto out;
+	}
+	if (s != DB_NOTFOUND) {
+		step = send_db_failed(run, &r, s, err.data);
+		goto out;
+	}
+
+	if (r.schedule && *r.schedule) {
+		step = send_defer(run, &r, "recurring schedules (the schedule "
+		    "column) are not supported by this version");
+		goto out;
+	}
+	if (send_addresses(&r, &to, &cc, &all, &why) == -1) {
+		step = send_give_up(run, &r, NULL, why.data);
+		goto out;
+	}
+
+	ps = PDFSTORE_MISSING;
+	if (r.pdf_path && *r.pdf_path)
+		ps = pdfstore_open(run->conf->pdf_dir, r.pdf_path,
+		    (off_t)run->conf->max_attachment_mb * 1024 * 1024,
+		    &pdf_fd, &size, &why);
+	switch (ps) {
+	case PDFSTORE_OK:
+		source = "stored";
+		break;
+	case PDFSTORE_REFUSED:
+		step = send_give_up(run, &r, NULL, why.data);
+		goto out;
+	case PDFSTORE_IOERR:
+		step = send_defer(run, &r, why.data);
+		send_fail(run, SEND_IOERR);
+		goto out;
+	case PDFSTORE_MISSING:
+		step = send_fallback(run, &r, &why, &pdf_fd);
+		if (step != STEP_DONE)
+			goto out;
+		source = "fallback";
+		break;
+	}
+
+	if (run->opt->dry_run) {
+		send_tell(run, &r, source, "would queue", NULL, NULL);
+		step = STEP_DONE;
+		goto out;
+	}
+	step = send_spool(run, &r, source, pdf_fd, &to, &cc, &all);
+out:
+	if (pdf_fd != -1)
+		close(pdf_fd);
+	free(spooled_at);
+	addr_list_release(&to);
+	addr_list_release(&cc);
+	addr_list_release(&all);
+	report_release(&r);
+	buf_release(&err);
+	buf_release(&why);
+	return step;
+}
+
+/* Reads [mail] from: exactly one address, whose domain names the ids. */
+static int
+send_parse_from(struct send_run *run)
+{
+	struct buf err;
+	const char *at;
+
+	buf_init(&err, SEND_ERR_MAX);
+	if (addr_list_parse(&run->from, run->conf->from, &err) == -1 ||
+	    run->from.n != 1) {
+		log_warnx("[mail] from \"%s\": %s", run->conf->from,
+		    err.len ? err.data : "must be exactly one address");
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	at = strrchr(run->from.v[0].mailbox, '@');
+	run->from_domain = at ? at + 1 : "localhost";
+	return 0;
+}
+
+void
+send_run(const struct conf *conf, const struct send_options *opt,
+    send_event_fn *event, void *ctx, struct send_result *res)
+{
+	struct send_run run;
+	struct buf err;
+	long long *ids = NULL;
+	size_t n = 0, i;
+	enum db_status s;
+	int lockfd = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&run, 0, sizeof(run));
+	run.conf = conf;
+	run.opt = opt;
+	run.event = event;
+	run.ctx = ctx;
+	run.res = res;
+	run.spool.dirfd = run.spool.tmpfd = run.spool.queuefd =
+	    run.spool.failedfd = -1;
+	time_format_db(opt->now, run.now);
+	buf_init(&err, SEND_ERR_MAX);
+
+	if (send_parse_from(&run) == -1) {
+		res->status = SEND_CONFIG;
+		goto out;
+	}
+	if (!opt->dry_run) {
+		if (spool_open(&run.spool, conf->spool_dir, 1, &err) == -1) {
+			log_warnx("%s", err.data);
+			res->status = send_status_of_errno(errno) ==
+			    SEND_TEMPFAIL ? SEND_TEMPFAIL : SEND_CANTCREAT;
+			goto out;
+		}
+		lockfd = spool_lock(&run.spool, SEND_LOCK, &err);
+		if (lockfd == -2) {
+			log_debug("send: another send is running; leaving "
+			    "the due reports to it");
+			res->locked_out = 1;
+			goto out;
+		}
+		if (lockfd == -1) {
+			log_warnx("%s", err.data);
+			res->status = SEND_CANTCREAT;
+			goto out;
+		}
+		/* Holding the lock, tmp/ is ours: what is there is debris. */
+		if (spool_clean_tmp(&run.spool, &err) == -1)
+			log_warnx("%s", err.data);
+	}
+	s = db_open(&run.db, conf, DB_STATE |
+	    (opt->dry_run ? DB_READONLY : 0), &err);
+	if (s != DB_OK) {
+		log_warnx("%s", err.data);
+		res->status = s == DB_NOTFOUND ? SEND_NOINPUT :
+		    s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
+		goto out;
+	}
+	s = report_due_ids(&run.db, run.now, &ids, &n, &err);
+	if (s != DB_OK) {
+		log_warnx("%s", err.data);
+		res->status = s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (send_one(&run, ids[i]) == STEP_STOP)
+			break;
+	for (i++; i < n; i++)
+		res->deferred++;	/* not reached in this run */
+out:
+	free(ids);
+	db_close(&run.db);
+	addr_list_release(&run.from);
+	if (lockfd >= 0)
+		close(lockfd);
+	spool_close(&run.spool);
+	buf_release(&err);
+}

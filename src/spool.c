@@ -1,0 +1,391 @@
+/*
+ * spool.c - the queue directory of spool.h: durable enqueue, locks, and
+ * the envelope at the top of each spool file.
+ *
+ * The commit point of a message is one link() into queue/: before it the
+ * message does not exist for anyone, after it the whole file is on disk
+ * (fsync'ed before the link, and the directory fsync'ed after it, which
+ * matters on SD cards that lose power).  link() rather than rename(): it
+ * refuses to replace a message already queued under the same name, which
+ * is how a report occurrence is spooled at most once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define SPOOL_ENVELOPE_MAX	(256 * 1024)	/* header of a spool file */
+
+static int
+spool_open_subdir(struct spool *s, const char *name, int create,
+    struct buf *err)
+{
+	int fd;
+
+	if (create && mkdirat(s->dirfd, name, 0700) == -1 &&
+	    errno != EEXIST) {
+		buf_printf(err, "spool: cannot create '%s/%s': %s", s->path,
+		    name, strerror(errno));
+		return -1;
+	}
+	fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		buf_printf(err, "spool: cannot open '%s/%s': %s", s->path,
+		    name, strerror(errno));
+	return fd;
+}
+
+int
+spool_open(struct spool *s, const char *dir, int create, struct buf *err)
+{
+	int saved;
+
+	s->dirfd = s->tmpfd = s->queuefd = s->failedfd = -1;
+	if ((s->path = strdup(dir)) == NULL) {
+		buf_printf(err, "spool: out of memory");
+		return -1;
+	}
+	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		buf_printf(err, "spool: cannot create '%s': %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd == -1) {
+		buf_printf(err, "spool: cannot open '%s': %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((s->tmpfd = spool_open_subdir(s, "tmp", create, err)) == -1 ||
+	    (s->queuefd = spool_open_subdir(s, "queue", create, err)) == -1 ||
+	    (s->failedfd = spool_open_subdir(s, "failed", create, err)) == -1)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	spool_close(s);
+	errno = saved;
+	return -1;
+}
+
+void
+spool_close(struct spool *s)
+{
+	int *fds[] = { &s->dirfd, &s->tmpfd, &s->queuefd, &s->failedfd };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	free(s->path);
+	s->path = NULL;
+}
+
+int
+spool_lock(struct spool *s, const char *name, struct buf *err)
+{
+	int fd;
+
+	fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		buf_printf(err, "spool: cannot open '%s/%s': %s", s->path,
+		    name, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int saved = errno;
+
+		close(fd);
+		if (saved == EWOULDBLOCK)
+			return -2;
+		errno = saved;
+		buf_printf(err, "spool: cannot lock '%s/%s': %s", s->path,
+		    name, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+int
+spool_clean_tmp(struct spool *s, struct buf *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd, n = 0;
+
+	/* fdopendir takes the descriptor: give it a copy. */
+	if ((fd = dup(s->tmpfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		buf_printf(err, "spool: cannot read '%s/tmp': %s", s->path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(s->tmpfd, de->d_name, 0) == 0) {
+			log_debug("spool: removed '%s/tmp/%s' left by a "
+			    "crashed run", s->path, de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+int
+spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
+{
+	static unsigned counter;
+	int fd = -1, tries;
+
+	f->fp = NULL;
+	for (tries = 0; tries < 100; tries++) {
+		snprintf(f->tmpname, sizeof(f->tmpname), "%ld.%u",
+		    (long)getpid(), counter++);
+		fd = openat(s->tmpfd, f->tmpname,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd != -1 || errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		buf_printf(err, "spool: cannot create a file in '%s/tmp': %s",
+		    s->path, strerror(errno));
+		f->tmpname[0] = '\0';
+		return -1;
+	}
+	if ((f->fp = fdopen(fd, "w")) == NULL) {
+		int saved = errno;
+
+		close(fd);
+		unlinkat(s->tmpfd, f->tmpname, 0);
+		f->tmpname[0] = '\0';
+		errno = saved;
+		buf_printf(err, "spool: fdopen: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+spool_file_discard(struct spool *s, struct spool_file *f)
+{
+	if (f->fp)
+		fclose(f->fp);
+	f->fp = NULL;
+	if (f->tmpname[0])
+		unlinkat(s->tmpfd, f->tmpname, 0);
+	f->tmpname[0] = '\0';
+}
+
+int
+spool_write_envelope(FILE *fp, const struct spool_envelope *e)
+{
+	size_t i;
+
+	if (fprintf(fp, SPOOL_MAGIC "\r\nReport-Id: %lld\r\n"
+	    "Occurrence: %s\r\nMessage-Id: %s\r\nCreated: %s\r\n"
+	    "Sender: %s\r\n", e->report_id, e->occurrence, e->message_id,
+	    e->created, e->sender) < 0)
+		return -1;
+	for (i = 0; i < e->nrcpts; i++)
+		if (fprintf(fp, "Recipient: %s\r\n", e->rcpts[i]) < 0)
+			return -1;
+	return fputs("\r\n", fp) < 0 ? -1 : 0;
+}
+
+enum spool_commit
+spool_commit(struct spool *s, struct spool_file *f, const char *name,
+    struct buf *err)
+{
+	const char *step = NULL;
+	int fd, saved;
+
+	/* Checked up to fclose: a full disk may only show up there. */
+	fd = fileno(f->fp);
+	if (fflush(f->fp) == EOF || ferror(f->fp))
+		step = "write";
+	else if (fsync(fd) == -1)
+		step = "fsync";
+	saved = errno;
+	if (fclose(f->fp) == EOF && step == NULL) {
+		step = "close";
+		saved = errno;
+	}
+	f->fp = NULL;
+	if (step)
+		goto fail;
+	if (linkat(s->tmpfd, f->tmpname, s->queuefd, name, 0) == -1) {
+		saved = errno;
+		if (saved == EEXIST) {
+			spool_file_discard(s, f);
+			return SPOOL_EXISTS;
+		}
+		step = "link";
+		goto fail;
+	}
+	/* From here on the mail is safe, once the directory entry is. */
+	if (fsync(s->queuefd) == -1) {
+		saved = errno;
+		/* The link may not survive a power cut: undo it, so the
+		 * caller's record and the disk cannot disagree. */
+		unlinkat(s->queuefd, name, 0);
+		step = "fsync of queue/";
+		goto fail;
+	}
+	spool_file_discard(s, f);
+	return SPOOL_COMMITTED;
+fail:
+	spool_file_discard(s, f);
+	errno = saved;
+	buf_printf(err, "spool: %s '%s/queue/%s': %s", step, s->path, name,
+	    strerror(saved));
+	return SPOOL_FAILED;
+}
+
+void
+spool_envelope_release(struct spool_envelope *e)
+{
+	size_t i;
+
+	free(e->occurrence);
+	free(e->message_id);
+	free(e->created);
+	free(e->sender);
+	for (i = 0; i < e->nrcpts; i++)
+		free(e->rcpts[i]);
+	free(e->rcpts);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+spool_envelope_field(struct spool_envelope *e, const char *line,
+    struct buf *err)
+{
+	const char *colon = strchr(line, ':');
+	char **slot = NULL, *v, **nr;
+	size_t klen;
+
+	if (colon == NULL || colon[1] != ' ') {
+		buf_printf(err, "bad envelope line \"%.40s\"", line);
+		return -1;
+	}
+	klen = (size_t)(colon - line);
+	v = (char *)colon + 2;
+	if (klen == 9 && strncmp(line, "Report-Id", 9) == 0) {
+		char *end;
+
+		errno = 0;
+		e->report_id = strtoll(v, &end, 10);
+		if (end == v || *end || errno) {
+			buf_printf(err, "bad Report-Id \"%.40s\"", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (klen == 10 && strncmp(line, "Occurrence", 10) == 0)
+		slot = &e->occurrence;
+	else if (klen == 10 && strncmp(line, "Message-Id", 10) == 0)
+		slot = &e->message_id;
+	else if (klen == 7 && strncmp(line, "Created", 7) == 0)
+		slot = &e->created;
+	else if (klen == 6 && strncmp(line, "Sender", 6) == 0)
+		slot = &e->sender;
+	else if (klen == 9 && strncmp(line, "Recipient", 9) == 0) {
+		nr = realloc(e->rcpts, (e->nrcpts + 1) * sizeof(*nr));
+		if (nr == NULL)
+			goto nomem;
+		e->rcpts = nr;
+		if ((e->rcpts[e->nrcpts] = strdup(v)) == NULL)
+			goto nomem;
+		e->nrcpts++;
+		return 0;
+	} else
+		return 0;	/* a field of a later version */
+	free(*slot);
+	if ((*slot = strdup(v)) == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	buf_printf(err, "out of memory");
+	return -1;
+}
+
+int
+spool_read_envelope(int fd, struct spool_envelope *e, off_t *body_offset,
+    struct buf *err)
+{
+	struct buf head;
+	char chunk[4096], *line, *eol;
+	size_t pos;
+	ssize_t n;
+	int first = 1;
+
+	memset(e, 0, sizeof(*e));
+	buf_init(&head, SPOOL_ENVELOPE_MAX);
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		goto syserr;
+	/* Read until the empty line; the envelope is small. */
+	while (strstr(head.data, "\r\n\r\n") == NULL) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto syserr;
+		}
+		if (n == 0) {
+			buf_printf(err, "truncated envelope");
+			goto fail;
+		}
+		if (memchr(chunk, '\0', (size_t)n)) {
+			buf_printf(err, "NUL byte in envelope");
+			goto fail;
+		}
+		if (buf_append(&head, chunk, (size_t)n) == -1) {
+			buf_printf(err, "envelope too large");
+			goto fail;
+		}
+	}
+	pos = 0;
+	for (;;) {
+		line = head.data + pos;
+		eol = strstr(line, "\r\n");
+		*eol = '\0';
+		pos = (size_t)(eol - head.data) + 2;
+		if (*line == '\0')
+			break;
+		if (first) {
+			if (strcmp(line, SPOOL_MAGIC) != 0) {
+				buf_printf(err, "not a spool file");
+				goto fail;
+			}
+			first = 0;
+		} else if (spool_envelope_field(e, line, err) == -1)
+			goto fail;
+	}
+	if (first || e->sender == NULL || e->nrcpts == 0 ||
+	    e->message_id == NULL) {
+		buf_printf(err, "incomplete envelope");
+		goto fail;
+	}
+	*body_offset = (off_t)pos;
+	buf_release(&head);
+	return 0;
+syserr:
+	buf_printf(err, "%s", strerror(errno));
+fail:
+	buf_release(&head);
+	spool_envelope_release(e);
+	return -1;
+}

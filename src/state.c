@@ -1,0 +1,95 @@
+/*
+ * state.c - occurrences and run log in the state database (db/state/).
+ */
+#include <stdlib.h>
+
+#include "state.h"
+
+enum db_status
+state_occurrence_find(struct db *db, long long report_id,
+    const char *occurrence, char **spooled_at, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	*spooled_at = NULL;
+	if (!db->has_state)
+		return DB_NOTFOUND;
+	s = db_prepare(db, "SELECT spooled_at FROM state.occurrences "
+	    "WHERE report_id = ?1 AND scheduled_at = ?2", &st, err);
+	if (s != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, report_id);
+	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s = db_column_dup(st, 0, spooled_at) == 0 ? DB_OK : DB_ERROR;
+	} else if (rc == SQLITE_DONE)
+		s = DB_NOTFOUND;
+	else {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum db_status
+state_log(struct db *db, long long report_id, const char *occurrence,
+    const char *now, const char *outcome, const char *message_id,
+    const char *error, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	s = db_prepare(db, "INSERT INTO state.runlog (report_id, scheduled_at,"
+	    " handled_at, outcome, message_id, error) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, err);
+	if (s != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, report_id);
+	db_bind_text(st, 2, occurrence ? occurrence : "");
+	db_bind_text(st, 3, now);
+	db_bind_text(st, 4, outcome);
+	db_bind_text(st, 5, message_id);
+	db_bind_text(st, 6, error);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: run log: %s",
+		    sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum db_status
+state_record_queued(struct db *db, long long report_id,
+    const char *occurrence, const char *message_id, const char *spool_name,
+    const char *now, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	s = db_prepare(db, "INSERT INTO state.occurrences (report_id, "
+	    "scheduled_at, message_id, spool_name, spooled_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, err);
+	if (s != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, report_id);
+	db_bind_text(st, 2, occurrence);
+	db_bind_text(st, 3, message_id);
+	db_bind_text(st, 4, spool_name);
+	db_bind_text(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		return db_status_of(rc);
+	}
+	return state_log(db, report_id, occurrence, now, STATE_QUEUED,
+	    message_id, NULL, err);
+}
