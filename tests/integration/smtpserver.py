@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""A real SMTP server for the integration tests, on aiosmtpd (Debian 1.4.3).
+
+Run as a subprocess (smtpfixture.py does it):
+
+    smtpserver.py --dir DIR [--host 127.0.0.1] [--port 0]
+                  [--cert PEM --key PEM [--implicit-tls]]
+                  [--auth-user USER --auth-password-file FILE [--auth-required]]
+
+Everything it shares with the test lives in DIR:
+
+    DIR/port             the bound port, written (atomically) once listening
+    DIR/mode.json        fault switches, re-read before every command; the
+                         test rewrites it atomically (see MODE KEYS)
+    DIR/connections.log  one line per connection ("<n> CONNECT <peer>"), one
+                         per command ("<n> <PLAIN|TLS> <COMMAND> <argument>";
+                         AUTH shows the mechanism only, never credentials),
+                         "<n> CLOSE" at the end
+    DIR/messages/*.json  one file per accepted message, written atomically:
+                         {"mail_from", "rcpts", "data" (base64 of the raw
+                         bytes, dot-unstuffed, CRLF kept), "conn", "tls",
+                         "auth_user"}
+
+With --cert/--key it offers STARTTLS; with --implicit-tls the whole
+connection is TLS (smtps).  With --auth-user, AUTH PLAIN and LOGIN are
+offered, after STARTTLS only (aiosmtpd's auth_require_tls; with implicit TLS
+the connection is already encrypted).
+
+MODE KEYS (all optional; absent means "accept"):
+    rcpt_reply      "451 4.3.0 Try later": the reply to RCPT TO ...
+    rcpt_match      ... for these addresses only (a list); absent: for all
+    mail_reply      the reply to MAIL FROM
+    data_cmd_reply  the reply to the DATA command itself (before 354)
+    data_reply      the reply after the message body (not recorded unless 2xx)
+    drop_after_data true: close the connection once the body is in, before
+                    any reply (the message is not recorded)
+    delay           seconds to sleep before replying ...
+    delay_on        ... to these commands: a list of "EHLO", "MAIL", "RCPT",
+                    "DATA", "DATA_END" (the reply to the final "."); default
+                    ["DATA_END"]
+    ehlo_reply      the reply to EHLO and HELO (e.g. "554 go away")
+
+Listens on loopback only.  Stopped with SIGTERM by its PID.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import signal
+import ssl
+import sys
+import time
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def write_atomic(path, data):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class State:
+    """What every connection shares: the directory and counters."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.msgdir = os.path.join(directory, "messages")
+        os.makedirs(self.msgdir, exist_ok=True)
+        self.log = open(os.path.join(directory, "connections.log"), "a",
+                        buffering=1)
+        self.nconn = 0
+        self.nmsg = 0
+
+    def logline(self, text):
+        self.log.write(text + "\n")
+        self.log.flush()
+
+    def mode(self):
+        try:
+            with open(os.path.join(self.dir, "mode.json")) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+
+
+class Handler:
+    def __init__(self, state):
+        self.state = state
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        mode = server.mode
+        reply = mode.get("rcpt_reply")
+        match = mode.get("rcpt_match")
+        if reply and (match is None or address in match):
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        reply = server.mode.get("mail_reply")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        mode = server.mode
+        if "DATA_END" in mode.get("delay_on", ["DATA_END"]):
+            await asyncio.sleep(float(mode.get("delay", 0)))
+        if mode.get("drop_after_data"):
+            server.state.logline("%d DROP" % server.conn_id)
+            server.transport.abort()
+            await asyncio.sleep(3600)   # cancelled by connection_lost
+        reply = mode.get("data_reply")
+        if reply and not reply.startswith("2"):
+            return reply
+        st = self.state
+        st.nmsg += 1
+        record = {
+            "mail_from": envelope.mail_from,
+            "rcpts": list(envelope.rcpt_tos),
+            "data": base64.b64encode(envelope.original_content).decode(),
+            "conn": server.conn_id,
+            "tls": server.is_tls(),
+            "auth_user": (session.login_data.decode(errors="replace")
+                          if isinstance(session.login_data, bytes)
+                          else session.login_data),
+        }
+        name = "%020d-%06d.json" % (time.time_ns(), st.nmsg)
+        write_atomic(os.path.join(st.msgdir, name),
+                     json.dumps(record).encode())
+        return reply or "250 2.0.0 OK queued as M%d" % st.nmsg
+
+
+class Authenticator:
+    def __init__(self, user, password):
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == self.user
+              and auth_data.password == self.password)
+        if ok:
+            # Only the user name is kept, for the message record.
+            return AuthResult(success=True, auth_data=self.user)
+        return AuthResult(success=False, handled=False)
+
+
+class TestSMTP(SMTP):
+    """aiosmtpd's SMTP, logging every command and reading the mode file."""
+
+    state = None
+
+    def connection_made(self, transport):
+        if self.transport is None:      # not the STARTTLS re-entry
+            self.state.nconn += 1
+            self.conn_id = self.state.nconn
+            self.state.logline("%d CONNECT %s" % (
+                self.conn_id, transport.get_extra_info("peername")))
+        super().connection_made(transport)
+
+    def connection_lost(self, error):
+        if not getattr(self, "_close_logged", False):
+            self._close_logged = True
+            self.state.logline("%d CLOSE" % self.conn_id)
+        super().connection_lost(error)
+
+    def is_tls(self):
+        if self._tls_protocol is not None:
+            return True
+        t = self.transport
+        return t is not None and t.get_extra_info("ssl_object") is not None
+
+    async def _before(self, command, arg):
+        """Logs the command and applies the mode's delay to it."""
+        self.mode = self.state.mode()
+        shown = arg or ""
+        if command == "AUTH":
+            shown = shown.split(" ")[0]     # the mechanism, never the data
+        self.state.logline("%d %s %s %s" % (
+            self.conn_id, "TLS" if self.is_tls() else "PLAIN", command,
+            shown))
+        if command in self.mode.get("delay_on", ["DATA_END"]):
+            await asyncio.sleep(float(self.mode.get("delay", 0)))
+
+    async def smtp_EHLO(self, arg):
+        await self._before("EHLO", arg)
+        reply = self.mode.get("ehlo_reply")
+        if reply:
+            await self.push(reply)
+            return
+        await super().smtp_EHLO(arg)
+
+    async def smtp_HELO(self, arg):
+        await self._before("HELO", arg)
+        reply = self.mode.get("ehlo_reply")
+        if reply:
+            await self.push(reply)
+            return
+        await super().smtp_HELO(arg)
+
+    async def smtp_STARTTLS(self, arg):
+        await self._before("STARTTLS", arg)
+        await super().smtp_STARTTLS(arg)
+
+    async def smtp_AUTH(self, arg):
+        await self._before("AUTH", arg)
+        await super().smtp_AUTH(arg)
+
+    async def smtp_MAIL(self, arg):
+        await self._before("MAIL", arg)
+        await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg):
+        await self._before("RCPT", arg)
+        await super().smtp_RCPT(arg)
+
+    async def smtp_DATA(self, arg):
+        await self._before("DATA", arg)
+        reply = self.mode.get("data_cmd_reply")
+        if reply:
+            await self.push(reply)
+            return
+        await super().smtp_DATA(arg)
+
+    async def smtp_RSET(self, arg):
+        await self._before("RSET", arg)
+        await super().smtp_RSET(arg)
+
+    async def smtp_NOOP(self, arg):
+        await self._before("NOOP", arg)
+        await super().smtp_NOOP(arg)
+
+    async def smtp_QUIT(self, arg):
+        await self._before("QUIT", arg)
+        await super().smtp_QUIT(arg)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--implicit-tls", action="store_true")
+    ap.add_argument("--auth-user")
+    ap.add_argument("--auth-password-file")
+    ap.add_argument("--auth-required", action="store_true")
+    args = ap.parse_args()
+    if args.host not in LOOPBACK:
+        sys.exit("smtpserver.py: loopback addresses only")
+
+    state = State(args.dir)
+    TestSMTP.state = state
+    ctx = None
+    if args.cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.cert, args.key)
+    kwargs = {"hostname": "test.smtp.invalid", "timeout": 60}
+    if args.auth_user:
+        with open(args.auth_password_file) as f:
+            password = f.readline().rstrip("\r\n")
+        kwargs["authenticator"] = Authenticator(args.auth_user, password)
+        kwargs["auth_required"] = args.auth_required
+        # With implicit TLS aiosmtpd does not know the link is encrypted.
+        kwargs["auth_require_tls"] = not args.implicit_tls
+    if ctx is not None and not args.implicit_tls:
+        kwargs["tls_context"] = ctx
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    handler = Handler(state)
+
+    def factory():
+        return TestSMTP(handler, loop=loop, **kwargs)
+
+    server = loop.run_until_complete(loop.create_server(
+        factory, host=args.host, port=args.port,
+        ssl=ctx if args.implicit_tls else None))
+    port = server.sockets[0].getsockname()[1]
+    write_atomic(os.path.join(args.dir, "port"), b"%d\n" % port)
+    loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    loop.add_signal_handler(signal.SIGINT, loop.stop)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+        state.log.close()
+
+
+if __name__ == "__main__":
+    main()
