@@ -90,6 +90,9 @@ struct conf_parse {
 	struct conf	*c;
 	struct buf	*err;
 	char		*dir;		/* the file's directory, with '/' */
+	FILE		*fp;
+	int		 line;		/* lines read so far */
+	int		 err_line;	/* line of the message in err */
 };
 
 static char **
@@ -286,6 +289,8 @@ conf_handler(void *user, const char *section, const char *name,
 
 	if (p->err->len)
 		return 0;
+	/* Whatever this call finds wrong belongs to the line just read. */
+	p->err_line = p->line;
 	if (strlen(value) > CONF_VALUE_MAX) {
 		buf_printf(p->err, "value of [%s] %s is too long", section,
 		    name);
@@ -326,6 +331,19 @@ conf_check_secret_file(const char *path, const char *what, struct buf *err)
 	return 0;
 }
 
+/* inih's reader: fgets that counts lines, for the error messages. */
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parse *p = stream;
+	char *r = fgets(str, num, p->fp);
+
+	/* A line longer than num arrives in pieces; count it once. */
+	if (r && (strchr(r, '\n') || feof(p->fp)))
+		p->line++;
+	return r;
+}
+
 /* The directory part of path, with a trailing '/'; NULL on ENOMEM. */
 static char *
 conf_dirname(const char *path)
@@ -348,7 +366,7 @@ fail:
 int
 conf_load(struct conf *c, const char *path, struct buf *err)
 {
-	struct conf_parse p = { c, err, NULL };
+	struct conf_parse p = { c, err, NULL, NULL, 0, 0 };
 	const char *env = getenv("SENDREPORTS_CONFIG");
 	int explicit = 1, rc;
 	FILE *fp = NULL;
@@ -375,10 +393,15 @@ conf_load(struct conf *c, const char *path, struct buf *err)
 		buf_printf(err, "out of memory");
 		goto fail;
 	}
-	rc = ini_parse_file(fp, conf_handler, &p);
+	p.fp = fp;
+	rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	if (rc != 0) {
-		if (err->len == 0)
+		/* inih reports the first bad line; a syntax error does not
+		 * reach the handler, so it may come before ours. */
+		if (err->len == 0 || (rc > 0 && rc < p.err_line)) {
+			buf_reset(err);
 			buf_printf(err, "syntax error");
+		}
 		goto fail_prefixed;
 	}
 	if (c->backoff_max_s < c->backoff_min_s) {

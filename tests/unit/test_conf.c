@@ -1,0 +1,221 @@
+/*
+ * test_conf.c - configuration parsing: defaults, values, errors, paths.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static char dir[] = "/tmp/test_conf.XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test_conf.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes text as dir/name with mode; returns the path (static). */
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static void
+test_conf_missing_default_file_gives_defaults(void **state)
+{
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	setenv("SENDREPORTS_CONFIG", "", 1);
+	/* The default path is used only when nothing names a file. */
+	assert_int_equal(conf_load(&c, NULL, &err), access(CONF_DEFAULT_PATH,
+	    F_OK) == 0 ? conf_load(&c, NULL, &err) : 0);
+	if (c.path == NULL) {
+		assert_string_equal(c.db_path,
+		    "/var/lib/sendreports/reports.db");
+		assert_string_equal(c.spool_dir, "/var/spool/sendreports");
+		assert_int_equal(c.busy_timeout_ms, 5000);
+		assert_int_equal(c.max_age_s, 5 * 86400);
+		assert_int_equal(c.tls, CONF_TLS_REQUIRED);
+		assert_null(c.password);
+	}
+	conf_release(&c);
+	conf_release(&c);
+	buf_release(&err);
+}
+
+static void
+test_conf_values_and_relative_paths(void **state)
+{
+	const char *path;
+	struct conf c;
+	struct buf err;
+	char want[600];
+
+	(void)state;
+	buf_init(&err, 4096);
+	path = write_file("a.ini",
+	    "[database]\npath = sub/r.db ; inline comment\n"
+	    "busy_timeout_ms = 250\n"
+	    "[spool]\ndir = /abs/spool\n"
+	    "[pdf]\nfont = fonts/x.ttf\nmax_pages = 10\n"
+	    "[smtp]\ntls = opportunistic\ntimeout = 2m\n"
+	    "[retry]\nmax_age = 2d\nbackoff_min = 30s\nbackoff_max = 1h\n"
+	    "[clock]\nrequire_sync = yes\n"
+	    "[log]\nlevel = debug\nsyslog = off\n", 0644);
+	assert_int_equal(conf_load(&c, path, &err), 0);
+	snprintf(want, sizeof(want), "%s/sub/r.db", dir);
+	assert_string_equal(c.db_path, want);
+	snprintf(want, sizeof(want), "%s/fonts/x.ttf", dir);
+	assert_string_equal(c.font, want);
+	assert_string_equal(c.spool_dir, "/abs/spool");
+	assert_int_equal(c.busy_timeout_ms, 250);
+	assert_int_equal(c.max_pages, 10);
+	assert_int_equal(c.tls, CONF_TLS_OPPORTUNISTIC);
+	assert_int_equal(c.smtp_timeout_s, 120);
+	assert_int_equal(c.max_age_s, 2 * 86400);
+	assert_int_equal(c.backoff_min_s, 30);
+	assert_int_equal(c.backoff_max_s, 3600);
+	assert_int_equal(c.require_sync, 1);
+	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+	assert_int_equal(c.syslog, 0);
+	conf_release(&c);
+	buf_release(&err);
+}
+
+struct conf_error_case {
+	const char	*text;
+	mode_t		 mode;
+	const char	*want;		/* in the error message */
+};
+
+static const struct conf_error_case error_cases[] = {
+	{ "[database]\npaht = x\n", 0600,
+	    "line 2: unknown key \"paht\" in [database]" },
+	{ "[databse]\npath = x\n", 0600, "line 2: unknown section [databse]" },
+	{ "path = x\n", 0600, "key \"path\" outside a section" },
+	{ "[database]\nbusy_timeout_ms = -1\n", 0600,
+	    "bad value for [database] busy_timeout_ms" },
+	{ "[database]\nbusy_timeout_ms = 12abc\n", 0600, "\"12abc\"" },
+	{ "[retry]\nmax_age = 5 days\n", 0600, "[retry] max_age" },
+	{ "[retry]\nmin_attempts = 99999\n", 0600, "[retry] min_attempts" },
+	{ "[smtp]\ntls = yes\n", 0600, "[smtp] tls" },
+	{ "[clock]\nrequire_sync = perhaps\n", 0600, "require_sync" },
+	{ "[log]\nlevel = loud\n", 0600, "[log] level" },
+	{ "[smtp\nurl = x\n", 0600, "line 1: syntax error" },
+	{ "[smtp]\npassword = s3cret\n", 0644, "group or others" },
+	{ "[smtp]\npassword = s3cret\n", 0640, "mode 0640" },
+	{ "[retry]\nbackoff_min = 10m\nbackoff_max = 1m\n", 0600,
+	    "backoff_max is below backoff_min" },
+};
+
+static void
+test_conf_errors_name_the_problem(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct conf_error_case *tc = &error_cases[i];
+		const char *path = write_file("bad.ini", tc->text, tc->mode);
+		struct conf c;
+		struct buf err;
+
+		buf_init(&err, 4096);
+		assert_int_equal(conf_load(&c, path, &err), -1);
+		if (strstr(err.data, tc->want) == NULL)
+			fail_msg("case %zu: \"%s\" not in \"%s\"", i, tc->want,
+			    err.data);
+		/* A password never appears in an error. */
+		assert_null(strstr(err.data, "s3cret"));
+		buf_release(&err);
+	}
+}
+
+static void
+test_conf_password_file_must_be_private(void **state)
+{
+	const char *path;
+	struct conf c;
+	struct buf err;
+
+	char ini[600];
+
+	(void)state;
+	buf_init(&err, 4096);
+
+	write_file("secret", "pw\n", 0644);
+	/* write_file's result is overwritten by the next call: keep it. */
+	snprintf(ini, sizeof(ini), "%s", write_file("p.ini",
+	    "[smtp]\npassword_file = secret\n", 0644));
+	path = ini;
+	assert_int_equal(conf_load(&c, path, &err), -1);
+	assert_non_null(strstr(err.data, "password file"));
+	buf_reset(&err);
+	write_file("secret", "pw\n", 0600);
+	assert_int_equal(conf_load(&c, path, &err), 0);
+	conf_release(&c);
+	buf_release(&err);
+}
+
+static void
+test_conf_explicit_missing_file_is_an_error(void **state)
+{
+	struct conf c;
+	struct buf err;
+	char path[600];
+
+	(void)state;
+	buf_init(&err, 4096);
+	snprintf(path, sizeof(path), "%s/none.ini", dir);
+	assert_int_equal(conf_load(&c, path, &err), -1);
+	assert_non_null(strstr(err.data, "none.ini"));
+	buf_release(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conf_missing_default_file_gives_defaults),
+		cmocka_unit_test(test_conf_values_and_relative_paths),
+		cmocka_unit_test(test_conf_errors_name_the_problem),
+		cmocka_unit_test(test_conf_password_file_must_be_private),
+		cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
