@@ -1,0 +1,219 @@
+/*
+ * test_spool.c - the spool: durable commit, no replacement, locks, the
+ * envelope format.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+
+static char root[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(root, "/tmp/test_spool.XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+open_spool(struct spool *s)
+{
+	char dir[128];
+	struct buf err;
+
+	buf_init(&err, 4096);
+	snprintf(dir, sizeof(dir), "%s/spool", root);
+	if (spool_open(s, dir, 1, &err) == -1)
+		fail_msg("%s", err.data);
+	buf_release(&err);
+}
+
+static int
+count_entries(const char *sub)
+{
+	char cmd[256];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/spool/%s' | wc -l", root, sub);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void
+test_spool_open_creates_private_directories(void **state)
+{
+	static const char *subs[] = { "", "/tmp", "/queue", "/failed" };
+	struct spool s;
+	struct stat st;
+	char path[256];
+	size_t i;
+
+	(void)state;
+	open_spool(&s);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/spool%s", root, subs[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0700);
+	}
+	spool_close(&s);
+	spool_close(&s);
+}
+
+static void
+test_spool_commit_once_then_exists(void **state)
+{
+	char r1[] = "a@example.com", r2[] = "b@example.com";
+	char occ[] = "2026-11-23 08:00:00", id[] = "<r7.x@example.com>";
+	char created[] = "2026-11-23 08:00:05", sender[] = "r@example.com";
+	char *rcpts[] = { r1, r2 };
+	struct spool_envelope env = { 7, occ, id, created, sender, rcpts, 2 };
+	struct spool_envelope back;
+	struct spool_file f;
+	struct spool s;
+	struct buf err;
+	struct stat st;
+	char path[256], body[64];
+	off_t off;
+	ssize_t n;
+	int fd, i;
+
+	(void)state;
+	buf_init(&err, 4096);
+	open_spool(&s);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(spool_file_create(&s, &f, &err), 0);
+		assert_int_equal(spool_write_envelope(f.fp, &env), 0);
+		fputs(i ? "Second\r\n" : "Subject: x\r\n\r\nbody\r\n", f.fp);
+		assert_int_equal(spool_commit(&s, &f, "r7.20261123T080000Z",
+		    &err), i == 0 ? SPOOL_COMMITTED : SPOOL_EXISTS);
+	}
+	/* The first message stays; no temporary is left behind. */
+	assert_int_equal(count_entries("tmp"), 0);
+	assert_int_equal(count_entries("queue"), 1);
+	snprintf(path, sizeof(path), "%s/spool/queue/r7.20261123T080000Z",
+	    root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(spool_read_envelope(fd, &back, &off, &err), 0);
+	assert_int_equal(back.report_id, 7);
+	assert_string_equal(back.occurrence, env.occurrence);
+	assert_string_equal(back.message_id, env.message_id);
+	assert_string_equal(back.sender, "r@example.com");
+	assert_int_equal(back.nrcpts, 2);
+	assert_string_equal(back.rcpts[1], "b@example.com");
+	assert_int_equal(lseek(fd, off, SEEK_SET), off);
+	n = read(fd, body, sizeof(body) - 1);
+	assert_true(n > 0);
+	body[n] = '\0';
+	assert_string_equal(body, "Subject: x\r\n\r\nbody\r\n");
+	close(fd);
+	spool_envelope_release(&back);
+	spool_envelope_release(&back);
+	spool_close(&s);
+	buf_release(&err);
+}
+
+static void
+test_spool_read_envelope_refuses_bad_files(void **state)
+{
+	static const char *bad[] = {
+		"",
+		"SENDREPORTS-SPOOL 1\r\nSender: a@b\r\n",	/* no end */
+		"SENDREPORTS-SPOOL 9\r\nSender: a@b\r\n\r\n",
+		"SENDREPORTS-SPOOL 1\r\nMessage-Id: <x>\r\n\r\n",
+		"SENDREPORTS-SPOOL 1\r\nReport-Id: 12x\r\n\r\n",
+		"SENDREPORTS-SPOOL 1\r\ngarbage\r\n\r\n",
+	};
+	struct spool_envelope e;
+	struct buf err;
+	size_t i;
+	off_t off;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *fp = tmpfile();
+
+		assert_non_null(fp);
+		fputs(bad[i], fp);
+		fflush(fp);
+		buf_init(&err, 4096);
+		if (spool_read_envelope(fileno(fp), &e, &off, &err) != -1)
+			fail_msg("case %zu accepted", i);
+		assert_true(err.len > 0);
+		buf_release(&err);
+		fclose(fp);
+	}
+}
+
+static void
+test_spool_lock_is_exclusive_and_tmp_cleaned(void **state)
+{
+	struct spool s, s2;
+	struct spool_file f;
+	struct buf err;
+	int fd;
+
+	(void)state;
+	buf_init(&err, 4096);
+	open_spool(&s);
+	open_spool(&s2);
+	fd = spool_lock(&s, "test.lock", &err);
+	assert_true(fd >= 0);
+	assert_int_equal(spool_lock(&s2, "test.lock", &err), -2);
+	close(fd);
+	fd = spool_lock(&s2, "test.lock", &err);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* A crashed writer leaves its temporary; the next run removes it. */
+	assert_int_equal(spool_file_create(&s, &f, &err), 0);
+	fputs("partial", f.fp);
+	fclose(f.fp);
+	assert_int_equal(count_entries("tmp"), 1);
+	assert_int_equal(spool_clean_tmp(&s, &err), 1);
+	assert_int_equal(count_entries("tmp"), 0);
+	spool_close(&s);
+	spool_close(&s2);
+	buf_release(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spool_open_creates_private_directories),
+		cmocka_unit_test(test_spool_commit_once_then_exists),
+		cmocka_unit_test(test_spool_read_envelope_refuses_bad_files),
+		cmocka_unit_test(test_spool_lock_is_exclusive_and_tmp_cleaned),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

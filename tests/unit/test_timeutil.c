@@ -1,0 +1,106 @@
+/*
+ * test_timeutil.c - command-line and database times.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeutil.h"
+
+struct parse_case {
+	const char	*text;
+	const char	*zone;
+	int		 ok;
+	long long	 want;	/* Unix time */
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "2026-11-23 08:00", "UTC", 1, 1795420800 },
+	{ "2026-11-23 08:00:30", NULL, 1, 1795420830 },
+	{ "2026-11-23T08:00:00Z", "Europe/Paris", 1, 1795420800 },
+	{ "2026-11-23T09:00:00+01:00", NULL, 1, 1795420800 },
+	{ "2026-11-23T03:00-0500", NULL, 1, 1795420800 },
+	{ "2026-11-23 09:00", "Europe/Paris", 1, 1795420800 },
+	{ "2026-07-01 08:00", "Europe/Paris", 1, 1782885600 },
+	{ "2026-07-01 08:00", "Asia/Kolkata", 1, 1782873000 },
+	{ "2024-02-29 00:00", "UTC", 1, 1709164800 },
+	{ "1970-01-01 00:00:00", "UTC", 1, 0 },
+	{ "2026-11-23 08:00:00.123456", "UTC", 1, 1795420800 },
+	{ "2025-02-29 00:00", "UTC", 0, 0 },
+	{ "2026-13-01 00:00", "UTC", 0, 0 },
+	{ "2026-11-23 24:00", "UTC", 0, 0 },
+	{ "2026-11-23", "UTC", 0, 0 },
+	{ "tomorrow", "UTC", 0, 0 },
+	{ "2026-11-23 08:00 ", "UTC", 0, 0 },
+	{ "2026-11-23 08:00+", "UTC", 0, 0 },
+	{ "2026-11-23 08:00", "Mars/Olympus", 0, 0 },
+	{ "2026-11-23 08:00", "../../etc/passwd", 0, 0 },
+};
+
+static void
+test_timeutil_parse_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *tc = &parse_cases[i];
+		time_t t = 0;
+		int rc = time_parse(tc->text, tc->zone, &t);
+
+		if ((rc == 0) != tc->ok)
+			fail_msg("case %zu \"%s\": rc %d", i, tc->text, rc);
+		if (tc->ok && (long long)t != tc->want)
+			fail_msg("case %zu \"%s\": %lld, want %lld", i,
+			    tc->text, (long long)t, tc->want);
+	}
+}
+
+static void
+test_timeutil_db_round_trip(void **state)
+{
+	char out[TIME_DB_LEN], compact[17];
+	time_t t;
+
+	(void)state;
+	assert_int_equal(time_parse_db("2026-11-23 08:00:00.5", &t), 0);
+	time_format_db(t, out);
+	assert_string_equal(out, "2026-11-23 08:00:00");
+	time_format_compact(t, compact);
+	assert_string_equal(compact, "20261123T080000Z");
+	assert_int_equal(time_parse_db("2026-11-23 08:00", &t), -1);
+	assert_int_equal(time_parse_db("2026-11-23 08:00:00Z", &t), -1);
+}
+
+static void
+test_timeutil_local_format_and_restores_tz(void **state)
+{
+	char out[64];
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	assert_int_equal(time_format_local(1795420800, "Europe/Paris", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "2026-11-23 09:00 CET");
+	assert_string_equal(getenv("TZ"), "UTC");
+	assert_int_equal(time_format_local(1795420800, "Nowhere/City", out,
+	    sizeof(out)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timeutil_parse_table),
+		cmocka_unit_test(test_timeutil_db_round_trip),
+		cmocka_unit_test(test_timeutil_local_format_and_restores_tz),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
