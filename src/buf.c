@@ -35,8 +35,6 @@ buf_reset(struct buf *b)
 {
 	b->len = 0;
 	b->data[0] = '\0';
-	if (!b->alloc)
-		buf_empty[0] = '\0';
 }
 
 /* Makes room for n more bytes and the NUL. */
