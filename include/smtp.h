@@ -13,6 +13,9 @@
  *		stop the run on SMTP_UNAVAILABLE or SMTP_CONFIG
  *	smtp_session_free(s);			sends QUIT if connected
  *
+ * The code is in smtp.c (options, session, classification) and
+ * smtp_dialogue.c (following the dialogue through libcurl's callbacks).
+ *
  * This module logs no failure itself (it does not know the message id):
  * everything the caller needs to log is in the outcome or in err.  With
  * opts.verbose the dialogue is logged at debug level, AUTH redacted.
@@ -93,9 +96,9 @@ struct smtp_options {
 	const char	*ca_file;	/* NULL: libcurl's default bundle, which
 					   must then exist */
 	const char	*username;	/* NULL or "": no AUTH */
-	const char	*password;	/* read by the caller from password_file */
+	const char	*password;	/* the caller reads password_file */
 	long		 connect_timeout_s;	/* <= 0: 30 */
-	long		 timeout_s;	/* per reply and stalled upload; <= 0: 60 */
+	long		 timeout_s;	/* per reply, stalled upload; <=0: 60 */
 	int		 verbose;	/* dialogue at LOG_LEVEL_DEBUG */
 };
 
@@ -119,11 +122,15 @@ struct smtp_refusal {
  * reset it first, so one outcome may serve a whole loop.
  */
 struct smtp_outcome {
-	int			 code;	 /* last reply code; 0: no reply */
-	struct buf		 reply;	 /* that reply's text, capped at 4 KiB;
+	int			 code;	 /* on SMTP_OK the final reply's code;
+					    else the reply to the command the
+					    transfer failed at, 0 when none came
+					    (network, timeout, TLS, drop) */
+	struct buf		 reply;	 /* the last reply received, lines
+					    joined with "\n", capped at 4 KiB;
 					    on SMTP_OK "250 ... queued as X" */
-	struct buf		 error;	 /* what failed, in words (libcurl's
-					    message and the step); empty on OK */
+	struct buf		 error;	 /* what failed, in words (the step
+					    and libcurl's message); "" on OK */
 	int			 in_doubt;
 	struct smtp_refusal	*refused;
 	size_t			 nrefused;

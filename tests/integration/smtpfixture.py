@@ -57,7 +57,7 @@ class Pki:
     ::1 and localhost, and a second CA that signed nothing we serve."""
 
     def __init__(self, directory):
-        self.dir = str(directory)
+        self.dir = os.path.abspath(str(directory))
         p = lambda name: os.path.join(self.dir, name)  # noqa: E731
         self.ca, self.ca_key = p("ca.pem"), p("ca.key")
         self.cert, self.key = p("server.pem"), p("server.key")
@@ -108,7 +108,7 @@ class SmtpServer:
                  auth_password=None, auth_required=False, **mode):
         if tls not in (None, "starttls", "implicit"):
             raise ValueError("tls: None, 'starttls' or 'implicit'")
-        self.dir = str(directory)
+        self.dir = os.path.abspath(str(directory))
         os.makedirs(self.dir, exist_ok=True)
         self.tls = tls
         self.pki = pki

@@ -33,7 +33,8 @@ MODE KEYS (all optional; absent means "accept"):
     data_cmd_reply  the reply to the DATA command itself (before 354)
     data_reply      the reply after the message body (not recorded unless 2xx)
     drop_after_data true: close the connection once the body is in, before
-                    any reply (the message is not recorded)
+                    any reply (the message is not recorded); a number N:
+                    only for the first N messages of this server's life
     delay           seconds to sleep before replying ...
     delay_on        ... to these commands: a list of "EHLO", "MAIL", "RCPT",
                     "DATA", "DATA_END" (the reply to the final "."); default
@@ -52,6 +53,7 @@ import signal
 import ssl
 import sys
 import time
+import types
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -78,6 +80,7 @@ class State:
                         buffering=1)
         self.nconn = 0
         self.nmsg = 0
+        self.ndrop = 0
 
     def logline(self, text):
         self.log.write(text + "\n")
@@ -118,7 +121,9 @@ class Handler:
         mode = server.mode
         if "DATA_END" in mode.get("delay_on", ["DATA_END"]):
             await asyncio.sleep(float(mode.get("delay", 0)))
-        if mode.get("drop_after_data"):
+        drop = mode.get("drop_after_data")
+        if drop is True or (type(drop) is int and self.state.ndrop < drop):
+            self.state.ndrop += 1
             server.state.logline("%d DROP" % server.conn_id)
             server.transport.abort()
             await asyncio.sleep(3600)   # cancelled by connection_lost
@@ -154,7 +159,8 @@ class Authenticator:
               and auth_data.password == self.password)
         if ok:
             # Only the user name is kept, for the message record.
-            return AuthResult(success=True, auth_data=self.user)
+            return AuthResult(success=True,
+                              auth_data=types.SimpleNamespace(login=self.user))
         return AuthResult(success=False, handled=False)
 
 
