@@ -64,6 +64,8 @@ LIB		:= $(BUILD)/libsendreports.a
 
 UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC	:= $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN	:= $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 ifeq ($(V),)
 Q		:= @
@@ -111,6 +113,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(LIB) -lcmocka $(PROG_LIBS)
 
+# Small drivers the integration tests run (tests/tools/).
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(LIB) $(PROG_LIBS)
+
 # Each header compiles on its own.
 hdrcheck:
 	$(Q)for h in include/*.h; do \
@@ -132,8 +141,10 @@ check: deps
 check-unit: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t; done
 
-check-integration: $(PROG)
-	$(Q)SENDREPORTS_BIN=$(abspath $(PROG)) $(PYTHON) -m pytest -q \
+check-integration: $(PROG) $(TOOL_BIN)
+	$(Q)SENDREPORTS_BIN=$(abspath $(PROG)) \
+	    SENDREPORTS_SMTP_DRIVER=$(abspath $(BUILD)/tools/smtp_send) \
+	    $(PYTHON) -m pytest -q \
 	    -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 # The same binary without sanitizers, under valgrind: the unit tests and a
