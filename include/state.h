@@ -41,4 +41,11 @@ enum db_status	state_log(struct db *db, long long report_id,
 		    const char *outcome, const char *message_id,
 		    const char *error, struct buf *err);
 
+/*
+ * Sets the small fact `key` (e.g. "last_send", UTC text) in state.meta.
+ * DB_OK, DB_TEMPFAIL or DB_ERROR.
+ */
+enum db_status	state_meta_set(struct db *db, const char *key,
+		    const char *value, struct buf *err);
+
 #endif

@@ -662,6 +662,11 @@ send_run(const struct conf *conf, const struct send_options *opt,
 			break;
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
+	/* `status` tells when send last went through every due report. */
+	if (!opt->dry_run && (res->status == SEND_OK ||
+	    res->status == SEND_DATAERR) &&
+	    state_meta_set(&run.db, "last_send", run.now, &err) != DB_OK)
+		log_warnx("%s", err.data);
 out:
 	free(ids);
 	db_close(&run.db);

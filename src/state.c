@@ -93,3 +93,27 @@ state_record_queued(struct db *db, long long report_id,
 	return state_log(db, report_id, occurrence, now, STATE_QUEUED,
 	    message_id, NULL, err);
 }
+
+enum db_status
+state_meta_set(struct db *db, const char *key, const char *value,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	s = db_prepare(db, "INSERT INTO state.meta (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", &st,
+	    err);
+	if (s != DB_OK)
+		return s;
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, value);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		return db_status_of(rc);
+	}
+	return DB_OK;
+}
