@@ -57,7 +57,8 @@ struct send_run {
 enum send_step {
 	STEP_DONE,	/* queued, given up or repaired: go on */
 	STEP_SKIP,	/* left for a later run: go on */
-	STEP_STOP	/* the box cannot go on: stop the run */
+	STEP_STOP,	/* the box cannot go on: stop the run */
+	STEP_GO		/* within a report: the next step may go on */
 };
 
 static void
@@ -266,6 +267,7 @@ static enum send_step
 send_fallback(struct send_run *run, const struct report *r, struct buf *why,
     int *pdf_fd)
 {
+	/* Returns STEP_GO with *pdf_fd open on the PDF to attach. */
 	*pdf_fd = -1;
 	if (!r->has_data) {
 		if (why->len == 0)
@@ -370,7 +372,7 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 	m.subject = r->subject && *r->subject ? r->subject : r->title;
 	m.date = run->opt->now;
 	m.message_id = msgid.data;
-	m.body = r->body ? r->body : run->conf->default_body;
+	m.body = r->body && *r->body ? r->body : run->conf->default_body;
 	m.filename = fname.data;
 	m.pdf_fd = pdf_fd;
 	m.boundary = NULL;
@@ -399,8 +401,8 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 	}
 	if (mime_write_message(f.fp, &m, &err) == -1) {
 		saved = errno;
-		if (ferror(f.fp))
-			goto write_failed;
+		if (saved != EINVAL && saved != EMSGSIZE)
+			goto write_failed;	/* the disk or the PDF file */
 		/* Refused content: a header that cannot be written safely. */
 		spool_file_discard(&run->spool, &f);
 		step = send_give_up(run, r, source, err.data);
@@ -547,7 +549,7 @@ send_one(struct send_run *run, long long id)
 		goto out;
 	case PDFSTORE_MISSING:
 		step = send_fallback(run, &r, &why, &pdf_fd);
-		if (step != STEP_DONE)
+		if (step != STEP_GO)
 			goto out;
 		source = "fallback";
 		break;

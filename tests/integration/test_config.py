@@ -8,7 +8,7 @@ from conftest import NOW_ARG
 
 @pytest.mark.parametrize("extra,words", [
     ("[database]\npaht = x.db\n", ['unknown key "paht" in [database]',
-                                   "line 11"]),
+                                   "line 14"]),
     ("[smpt]\nurl = smtp://x\n", ["unknown section [smpt]"]),
     ("[retry]\nmax_age = soon\n", ["bad value for [retry] max_age",
                                    "soon"]),
