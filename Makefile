@@ -130,13 +130,17 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 # check builds a separate sanitized tree, so a plain `make` stays fast.
-CHECK_VARS	:= SANITIZE=address,undefined DEVELOPER=1 BUILD=build/check
+# CHECK_BUILD and VALGRIND_BUILD let several checkouts' checks share a tree.
+CHECK_BUILD	?= build/check
+VALGRIND_BUILD	?= build/host
+CHECK_VARS	:= SANITIZE=address,undefined DEVELOPER=1 BUILD=$(CHECK_BUILD)
 export ASAN_OPTIONS := abort_on_error=0:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory $(CHECK_VARS) hdrcheck check-unit check-integration
-	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 check-valgrind
+	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 BUILD=$(VALGRIND_BUILD) \
+	    check-valgrind
 
 check-unit: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t; done
