@@ -161,6 +161,13 @@ check-valgrind: $(PROG) $(UNIT_BIN)
 	    $(PYTHON) -m pytest -q -p no:cacheprovider -m valgrind \
 	    tests/integration
 
+# Speed and memory, measured side by side in one run (bench/bench_*.py).
+BENCH_SRC	:= $(sort $(wildcard bench/bench_*.py))
+bench: deps $(PROG) $(TOOL_BIN)
+	$(Q)set -e; for b in $(BENCH_SRC); do echo "  BENCH   $$b"; \
+	    SENDREPORTS_BIN=$(abspath $(PROG)) \
+	    SENDREPORTS_TOOLS=$(abspath $(BUILD)/tools) $(PYTHON) $$b; done
+
 demo: deps $(PROG)
 	$(Q)sh scripts/demo.sh $(PROG)
 
