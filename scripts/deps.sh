@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev libcurl4-openssl-dev
 libhpdf-dev libinih-dev libcmocka-dev python3 python3-pytest python3-aiosmtpd
-qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3"
+qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3 time"
 
 missing=""
 for p in $PACKAGES; do
