@@ -132,7 +132,7 @@ deps:
 # check builds a separate sanitized tree, so a plain `make` stays fast.
 # CHECK_BUILD and VALGRIND_BUILD let several checkouts' checks share a tree.
 CHECK_BUILD	?= build/check
-VALGRIND_BUILD	?= build/host
+VALGRIND_BUILD	?= build/valgrind
 CHECK_VARS	:= SANITIZE=address,undefined DEVELOPER=1 BUILD=$(CHECK_BUILD)
 export ASAN_OPTIONS := abort_on_error=0:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1

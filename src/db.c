@@ -125,7 +125,7 @@ db_migrate(struct db *db, const char *label, const struct migration *m,
     size_t count, struct buf *err)
 {
 	enum db_status s;
-	int version;
+	int version = 0;
 	size_t i;
 
 	if ((s = db_user_version(db, "main", &version, err)) != DB_OK)
