@@ -51,6 +51,7 @@ struct send_result {
 	unsigned	 deferred;	/* left for a later run */
 	unsigned	 repaired;	/* already spooled; only marked sent */
 	int		 locked_out;	/* another send held the lock */
+	int		 clock_untrusted; /* nothing done: see clock.h */
 };
 
 /*

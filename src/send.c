@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
@@ -653,6 +654,20 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		    s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
 		goto out;
 	}
+	/* A clock in the past would send by the wrong time: wait for NTP. */
+	switch (clock_check(&run.db, opt->now, conf->require_sync, &err)) {
+	case CLOCK_OK:
+		break;
+	case CLOCK_UNTRUSTED:
+		log_warnx("send: nothing sent: %s", err.data);
+		res->clock_untrusted = 1;
+		res->status = SEND_TEMPFAIL;
+		goto out;
+	case CLOCK_DBERR:
+		log_warnx("%s", err.data);
+		res->status = SEND_IOERR;
+		goto out;
+	}
 	s = report_due_ids(&run.db, run.now, &ids, &n, &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
@@ -668,6 +683,9 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	if (!opt->dry_run && (res->status == SEND_OK ||
 	    res->status == SEND_DATAERR) &&
 	    state_meta_set(&run.db, "last_send", run.now, &err) != DB_OK)
+		log_warnx("%s", err.data);
+	/* Whatever happened, this run saw the clock at now. */
+	if (!opt->dry_run && clock_record(&run.db, opt->now, &err) != DB_OK)
 		log_warnx("%s", err.data);
 out:
 	free(ids);
