@@ -10,6 +10,7 @@
 #ifndef SENDREPORTS_SEND_H
 #define SENDREPORTS_SEND_H
 
+#include <signal.h>
 #include <time.h>
 
 struct conf;
@@ -17,6 +18,9 @@ struct conf;
 struct send_options {
 	time_t	now;		/* the run's clock */
 	int	dry_run;	/* decide, tell, write nothing */
+	/* When set and *stop becomes non-zero (a signal), the run ends
+	 * after the report in hand; the others wait for the next run. */
+	volatile sig_atomic_t *stop;
 };
 
 /* What happened to one due report. */

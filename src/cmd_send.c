@@ -84,7 +84,7 @@ cmd_send(struct app *app, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct send_options opt = { time(NULL), 0 };
+	struct send_options opt = { .now = time(NULL) };
 	struct cmd_send_out out;
 	struct send_result res;
 	char now[TIME_DB_LEN];

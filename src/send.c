@@ -674,9 +674,12 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		res->status = s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (opt->stop && *opt->stop)
+			break;
 		if (send_one(&run, ids[i]) == STEP_STOP)
 			break;
+	}
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
 	/* `status` tells when send last went through every due report. */
