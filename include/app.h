@@ -24,6 +24,10 @@ int	cmd_list(struct app *app, int argc, char **argv);
 int	cmd_schedule(struct app *app, int argc, char **argv);
 int	cmd_initdb(struct app *app, int argc, char **argv);
 int	cmd_check(struct app *app, int argc, char **argv);
+int	cmd_flush(struct app *app, int argc, char **argv);
+int	cmd_tick(struct app *app, int argc, char **argv);
+int	cmd_queue(struct app *app, int argc, char **argv);
+int	cmd_status(struct app *app, int argc, char **argv);
 
 /*
  * Reads a TIME argument (SPEC.md: "YYYY-MM-DD HH:MM[:SS]" in the
@@ -35,5 +39,9 @@ int	app_parse_time(const struct app *app, const char *arg,
 
 /* The exit code for a db_status other than DB_OK. */
 int	app_exit_for_db(int db_status);
+
+/* The exit codes for a run's enum send_status and enum flush_status. */
+int	app_exit_for_send(int send_status);
+int	app_exit_for_flush(int flush_status);
 
 #endif

@@ -27,7 +27,10 @@ enum db_status {
 enum db_flags {
 	DB_READONLY = 1 << 0,	/* write nothing, migrate nothing */
 	DB_CREATE = 1 << 1,	/* create the reports database if missing */
-	DB_STATE = 1 << 2	/* attach the state database */
+	DB_STATE = 1 << 2,	/* attach the state database */
+	DB_STATE_ONLY = 1 << 3	/* with DB_STATE: main is an empty database
+				   in memory, for the commands that need no
+				   reports (flush, queue, status) */
 };
 
 #define DB_STATE_FILE	"state.db"	/* in the spool directory */

@@ -6,7 +6,9 @@
 #include "app.h"
 #include "db.h"
 #include "exitcode.h"
+#include "flush.h"
 #include "log.h"
+#include "send.h"
 #include "timeutil.h"
 
 int
@@ -34,5 +36,32 @@ app_exit_for_db(int db_status)
 		return EXIT_TEMPFAIL;
 	default:
 		return EXIT_IOERR;
+	}
+}
+
+int
+app_exit_for_send(int send_status)
+{
+	switch (send_status) {
+	case SEND_OK:		return EXIT_OK;
+	case SEND_DATAERR:	return EXIT_DATAERR;
+	case SEND_TEMPFAIL:	return EXIT_TEMPFAIL;
+	case SEND_CANTCREAT:	return EXIT_CANTCREAT;
+	case SEND_NOINPUT:	return EXIT_NOINPUT;
+	case SEND_CONFIG:	return EXIT_CONFIG;
+	default:		return EXIT_IOERR;
+	}
+}
+
+int
+app_exit_for_flush(int flush_status)
+{
+	switch (flush_status) {
+	case FLUSH_OK:		return EXIT_OK;
+	case FLUSH_DEFERRED:
+	case FLUSH_UNAVAILABLE:	return EXIT_TEMPFAIL;
+	case FLUSH_CONFIG:	return EXIT_CONFIG;
+	case FLUSH_CANTCREAT:	return EXIT_CANTCREAT;
+	default:		return EXIT_IOERR;
 	}
 }

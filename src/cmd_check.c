@@ -3,7 +3,10 @@
  * database, the directories and their permissions, and says what it
  * found, one line per check:  ok|FAIL  what  detail
  * Exit 0 when everything is usable, else the exit code of the first
- * failure (78 configuration, 73 spool, 66 database missing...).
+ * failure (78 configuration, 73 spool, 66 database missing...).  With
+ * --smtp it also connects to the server as flush would (TLS verified,
+ * AUTH when configured) and lists what the server offers; an unreachable
+ * server is 75.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,8 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "smtp.h"
+#include "smtpconf.h"
 #include "timeutil.h"
 
 struct check_state {
@@ -80,6 +85,54 @@ check_readable(struct check_state *cs, const char *what, const char *path,
 	check_report(cs, 0, EXIT_CONFIG, what, detail);
 }
 
+/* Connects as flush would, and says what the server offers. */
+static void
+check_smtp(struct check_state *cs, const struct conf *c)
+{
+	struct smtp_options o;
+	struct smtp_probe p;
+	struct buf err, detail;
+	enum smtp_status st;
+	char *password = NULL, *line, *nl;
+
+	buf_init(&err, 4096);
+	buf_init(&detail, 8192);
+	smtp_probe_init(&p);
+	if (smtpconf_options(c, &o, &password, &err) == -1) {
+		check_report(cs, 0, EXIT_CONFIG, "smtp", err.data);
+		goto out;
+	}
+	st = smtp_probe(&o, &p);
+	smtpconf_wipe(&password);
+	if (st != SMTP_OK) {
+		buf_printf(&detail, "%s: %s", c->smtp_url, p.outcome.code ?
+		    p.outcome.reply.data : p.outcome.error.data);
+		check_report(cs, 0, st == SMTP_CONFIG ? EXIT_CONFIG :
+		    EXIT_TEMPFAIL, "smtp", detail.data);
+		goto out;
+	}
+	buf_printf(&detail, "%s: %s", c->smtp_url, p.greeting.data);
+	check_report(cs, 1, 0, "smtp", detail.data);
+	buf_reset(&detail);
+	buf_printf(&detail, "%s%s", p.tls ? "yes" : "no", p.tls ?
+	    ", certificate verified" : p.starttls_offered ?
+	    " (STARTTLS offered, not used: tls = none)" : "");
+	check_report(cs, 1, 0, "smtp tls", detail.data);
+	if (c->username && *c->username)
+		check_report(cs, p.authenticated, EXIT_CONFIG, "smtp auth",
+		    p.authenticated ? c->username : "not authenticated");
+	/* One line per EHLO keyword, as the server listed them. */
+	for (line = p.capabilities.data; line && *line; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		check_report(cs, 1, 0, "smtp offers", line);
+	}
+out:
+	smtp_probe_release(&p);
+	buf_release(&err);
+	buf_release(&detail);
+}
+
 int
 cmd_check(struct app *app, int argc, char **argv)
 {
@@ -89,10 +142,12 @@ cmd_check(struct app *app, int argc, char **argv)
 	struct buf err, detail;
 	struct db db;
 	enum db_status s;
+	int with_smtp = 0;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: sendreports check\n");
+	if (argc == 2 && strcmp(argv[1], "--smtp") == 0)
+		with_smtp = 1;
+	else if (argc != 1) {
+		fprintf(stderr, "usage: sendreports check [--smtp]\n");
 		return EXIT_USAGE;
 	}
 	buf_init(&err, 4096);
@@ -142,6 +197,8 @@ cmd_check(struct app *app, int argc, char **argv)
 		check_report(&cs, 0, EXIT_CONFIG, "smtp auth", "username "
 		    "set without password or password_file");
 
+	if (with_smtp)
+		check_smtp(&cs, c);
 	buf_release(&err);
 	buf_release(&detail);
 	return cs.rc;

@@ -132,14 +132,6 @@ cmd_send(struct app *app, int argc, char **argv)
 		log_info("send: %u queued, %u given up, %u deferred",
 		    res.queued, res.given_up, res.deferred);
 
-	switch (res.status) {
-	case SEND_OK:		rc = EXIT_OK; break;
-	case SEND_DATAERR:	rc = EXIT_DATAERR; break;
-	case SEND_TEMPFAIL:	rc = EXIT_TEMPFAIL; break;
-	case SEND_CANTCREAT:	rc = EXIT_CANTCREAT; break;
-	case SEND_NOINPUT:	rc = EXIT_NOINPUT; break;
-	case SEND_CONFIG:	rc = EXIT_CONFIG; break;
-	default:		rc = EXIT_IOERR; break;
-	}
+	rc = app_exit_for_send(res.status);
 	return rc;
 }

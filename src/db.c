@@ -262,11 +262,16 @@ db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 	db->has_state = 0;
 	buf_init(&state_path, PATH_MAX);
 	buf_init(&uri, PATH_MAX * 3 + 64);
-	s = db_open_file(db, conf->db_path, flags, "reports",
-	    conf->busy_timeout_ms, err);
-	if (s != DB_OK)
+	if (flags & DB_STATE_ONLY) {
+		s = db_open_file(db, ":memory:", DB_CREATE, "memory",
+		    conf->busy_timeout_ms, err);
+		if (s != DB_OK)
+			goto out;
+		flags |= DB_STATE;
+	} else if ((s = db_open_file(db, conf->db_path, flags, "reports",
+	    conf->busy_timeout_ms, err)) != DB_OK)
 		goto out;
-	if (!(flags & DB_READONLY)) {
+	if (!(flags & (DB_READONLY | DB_STATE_ONLY))) {
 		if ((s = db_set_wal(db, "main", err)) != DB_OK ||
 		    (s = db_migrate(db, "reports", reports_migrations,
 		    reports_migrations_count, err)) != DB_OK)

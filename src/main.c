@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "app.h"
 #include "exitcode.h"
 #include "log.h"
@@ -30,6 +32,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "send", cmd_send, "spool a message for every due report" },
+	{ "flush", cmd_flush, "deliver the queued messages over SMTP" },
+	{ "tick", cmd_tick, "send, then flush: the line for cron" },
+	{ "queue", cmd_queue, "show the queued and failed messages" },
+	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)" },
 	{ "list", cmd_list, "show the reports and their state" },
 	{ "schedule", cmd_schedule, "add a report to the local database" },
 	{ "initdb", cmd_initdb, "create or migrate the database and spool" },
@@ -154,8 +160,15 @@ run:
 	    LOG_LEVEL_WARNING : app.verbosity == 1 ? LOG_LEVEL_INFO :
 	    LOG_LEVEL_DEBUG, app.conf.syslog, app.conf.log_level);
 
+	/* Once, before any thread or handle: libcurl's rule. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warnx("cannot initialise libcurl");
+		conf_release(&app.conf);
+		return EXIT_SOFTWARE;
+	}
 	optind = 1;
 	rc = cmd->run(&app, argc, argv);
+	curl_global_cleanup();
 
 	/* Data that did not reach stdout is a failure (a full disk). */
 	if (fflush(stdout) == EOF || ferror(stdout)) {

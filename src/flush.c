@@ -1,0 +1,574 @@
+/*
+ * flush.c - delivers the spool over SMTP (flush.h).
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "db.h"
+#include "flush.h"
+#include "log.h"
+#include "queue.h"
+#include "smtp.h"
+#include "smtpconf.h"
+#include "spool.h"
+#include "state.h"
+#include "timeutil.h"
+
+#define FLUSH_ERR_MAX	4096
+#define META_PAUSE_UNTIL "pause_until"	/* the queue's pause, UTC */
+#define META_PAUSE_COUNT "pause_count"	/* pauses in a row */
+
+struct flush_ctx {
+	const struct conf		*conf;
+	const struct flush_options	*opt;
+	flush_event_fn			*event;
+	void				*ctx;
+	struct flush_result		*res;
+	struct spool			 spool;
+	struct db			 db;
+	struct smtp_session		*smtp;
+	char				 now[TIME_DB_LEN];
+	size_t				 index, total;
+};
+
+/* backoff_min * 2^(n - 1), at most backoff_max, without overflow. */
+static long
+flush_backoff(const struct conf *c, long n)
+{
+	long d = c->backoff_min_s > 0 ? c->backoff_min_s : 1;
+
+	while (--n > 0 && d < c->backoff_max_s)
+		d *= 2;
+	return d < c->backoff_max_s ? d : c->backoff_max_s;
+}
+
+static void
+flush_tell(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, const char *outcome, long code,
+    const char *reply, size_t nrefused)
+{
+	struct flush_event ev;
+
+	if (f->event == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.name = name;
+	ev.report_id = env ? env->report_id : 0;
+	ev.message_id = env ? env->message_id : NULL;
+	ev.outcome = outcome;
+	ev.code = code;
+	ev.reply = reply;
+	ev.nrefused = nrefused;
+	ev.index = f->index;
+	ev.total = f->total;
+	f->event(f->ctx, &ev);
+}
+
+/* A meta value as a number; 0 when absent. */
+static long long
+flush_meta_num(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf err;
+	long long v = 0;
+	time_t t;
+
+	buf_init(&err, 256);
+	if (db_prepare(db, "SELECT value FROM state.meta WHERE key = ?1",
+	    &st, &err) == DB_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *s = (const char *)sqlite3_column_text(st,
+			    0);
+
+			if (s && strchr(s, '-'))
+				v = time_parse_db(s, &t) == 0 ? (long long)t :
+				    0;
+			else
+				v = sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_finalize(st);
+	buf_release(&err);
+	return v;
+}
+
+/* The server answered: whatever paused the queue is over. */
+static void
+flush_unpause(struct flush_ctx *f)
+{
+	struct buf err;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (db_exec(&f->db, "DELETE FROM state.meta WHERE key IN "
+	    "('" META_PAUSE_UNTIL "', '" META_PAUSE_COUNT "')", &err) !=
+	    DB_OK)
+		log_warnx("%s", err.data);
+	buf_release(&err);
+}
+
+/* The box cannot reach the server: pause the queue, growing each time. */
+static void
+flush_pause(struct flush_ctx *f)
+{
+	char until[TIME_DB_LEN], count[32];
+	struct buf err;
+	long long n;
+
+	n = flush_meta_num(&f->db, META_PAUSE_COUNT) + 1;
+	f->res->paused_until = f->opt->now + flush_backoff(f->conf, (long)n);
+	time_format_db(f->res->paused_until, until);
+	snprintf(count, sizeof(count), "%lld", n);
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (state_meta_set(&f->db, META_PAUSE_UNTIL, until, &err) != DB_OK ||
+	    state_meta_set(&f->db, META_PAUSE_COUNT, count, &err) != DB_OK)
+		log_warnx("%s", err.data);
+	buf_release(&err);
+}
+
+/*
+ * Records the occurrence of the message before it may leave the queue:
+ * after a crash between its spooling and that record, `send` would
+ * otherwise spool the occurrence again once the file is gone.
+ */
+static enum db_status
+flush_record_occurrence(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	if (env->occurrence == NULL || env->report_id <= 0)
+		return DB_OK;
+	if ((s = db_prepare(&f->db, "INSERT OR IGNORE INTO state.occurrences "
+	    "(report_id, scheduled_at, message_id, spool_name, spooled_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, env->report_id);
+	db_bind_text(st, 2, env->occurrence);
+	db_bind_text(st, 3, env->message_id);
+	db_bind_text(st, 4, name);
+	db_bind_text(st, 5, env->created ? env->created : f->now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(f->db.h));
+		return db_status_of(rc);
+	}
+	return DB_OK;
+}
+
+/*
+ * Moves queue/<name> to failed/, with failed/<name>.reason saying why,
+ * durably (the reason first, so a failed message always has one).
+ */
+static int
+flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
+    struct buf *err)
+{
+	char rname[SPOOL_NAME_MAX + 16], tname[SPOOL_NAME_MAX + 24];
+	FILE *fp;
+	int fd;
+
+	snprintf(rname, sizeof(rname), "%s%s", name, QUEUE_REASON_SUFFIX);
+	snprintf(tname, sizeof(tname), ".%s.tmp", rname);
+	fd = openat(f->spool.failedfd, tname, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		buf_printf(err, "spool: failed/%s: %s", tname, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	fprintf(fp, "%s\n%s\n", f->now, why);
+	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+		buf_printf(err, "spool: failed/%s: %s", tname, strerror(errno));
+		fclose(fp);
+		unlinkat(f->spool.failedfd, tname, 0);
+		return -1;
+	}
+	fclose(fp);
+	if (renameat(f->spool.failedfd, tname, f->spool.failedfd, rname) ==
+	    -1 || renameat(f->spool.queuefd, name, f->spool.failedfd, name) ==
+	    -1) {
+		buf_printf(err, "spool: moving %s to failed/: %s", name,
+		    strerror(errno));
+		unlinkat(f->spool.failedfd, tname, 0);
+		return -1;
+	}
+	if (fsync(f->spool.failedfd) == -1 || fsync(f->spool.queuefd) == -1) {
+		buf_printf(err, "spool: fsync: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes a delivered message: the file first, then its state. */
+static void
+flush_delivered(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, const struct smtp_outcome *out)
+{
+	struct buf err, refused;
+	size_t i;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	buf_init(&refused, FLUSH_ERR_MAX);
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
+		log_warn("spool: queue/%s: delivered, but not removed", name);
+	else if (fsync(f->spool.queuefd) == -1)
+		log_warn("spool: fsync queue/");
+	for (i = 0; i < out->nrefused; i++) {
+		buf_printf(&refused, "%s%s refused: %d %s", i ? "; " : "",
+		    out->refused[i].rcpt, out->refused[i].code,
+		    out->refused[i].text);
+		log_warnx("message %s (report %lld): recipient %s refused: "
+		    "%d %s", env->message_id, env->report_id,
+		    out->refused[i].rcpt, out->refused[i].code,
+		    out->refused[i].text);
+	}
+	log_info("message %s (report %lld): delivered: %s", env->message_id,
+	    env->report_id, out->reply.data);
+	if (queue_forget(&f->db, name, &err) != DB_OK ||
+	    state_log(&f->db, env->report_id, env->occurrence, f->now,
+	    "delivered", env->message_id, refused.len ? refused.data : NULL,
+	    &err) != DB_OK)
+		log_warnx("%s", err.data);
+	f->res->delivered++;
+	flush_tell(f, name, env, "delivered", out->code, out->reply.data,
+	    out->nrefused);
+	buf_release(&err);
+	buf_release(&refused);
+}
+
+/* A message given up: 5xx, or expired; moved to failed/. */
+static int
+flush_give_up(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, const char *outcome, long code,
+    const char *why)
+{
+	struct buf err;
+	int rc = 0;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (flush_move_failed(f, name, why, &err) == -1) {
+		/* Still in queue/: it will be tried again, nothing lost. */
+		log_warnx("message %s (report %lld): %s", env ?
+		    env->message_id : name, env ? env->report_id : 0,
+		    err.data);
+		f->res->status = FLUSH_CANTCREAT;
+		rc = -1;
+		goto out;
+	}
+	log_warnx("message %s (report %lld): %s, moved to failed/: %s",
+	    env ? env->message_id : name, env ? env->report_id : 0, outcome,
+	    why);
+	buf_reset(&err);
+	if (queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
+	    state_log(&f->db, env ? env->report_id : 0, env ?
+	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
+	    NULL, why, &err) != DB_OK)
+		log_warnx("%s", err.data);
+	if (strcmp(outcome, "expired") == 0)
+		f->res->expired++;
+	else
+		f->res->failed++;
+	flush_tell(f, name, env, outcome, code, why, 0);
+out:
+	buf_release(&err);
+	return rc;
+}
+
+/* 4xx, timeout, dropped connection: try again later, or expire. */
+static void
+flush_deferred(struct flush_ctx *f, const struct queue_entry *e,
+    const struct spool_envelope *env, const struct smtp_outcome *out)
+{
+	struct buf err, why;
+	time_t created, next;
+	long attempts = e->attempts + 1;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	buf_init(&why, FLUSH_ERR_MAX);
+	if (out->code)
+		buf_printf(&why, "%s", out->reply.data);
+	else
+		buf_printf(&why, "%s", out->error.data);
+	if (out->in_doubt)
+		buf_puts(&why, " (the server may have it: a retry may "
+		    "repeat it, with the same Message-ID)");
+	if (env->created == NULL || time_parse_db(env->created, &created) ==
+	    -1)
+		created = e->mtime;
+	/* Both: the clock of a box without a real-time clock jumps. */
+	if (f->opt->now - created >= f->conf->max_age_s &&
+	    attempts >= f->conf->min_attempts) {
+		buf_puts(&why, "; max_age reached after ");
+		buf_printf(&why, "%ld attempts", attempts);
+		flush_give_up(f, e->name, env, "expired", out->code, why.data);
+		goto out;
+	}
+	next = f->opt->now + flush_backoff(f->conf, attempts);
+	if (queue_record_attempt(&f->db, e->name, next, out->code, why.data,
+	    &err) != DB_OK ||
+	    state_log(&f->db, env->report_id, env->occurrence, f->now,
+	    "deferred", env->message_id, why.data, &err) != DB_OK)
+		log_warnx("%s", err.data);
+	{
+		char when[TIME_DB_LEN];
+
+		time_format_db(next, when);
+		log_warnx("message %s (report %lld): deferred (attempt %ld, "
+		    "next try %s UTC): %s", env->message_id, env->report_id,
+		    attempts, when, why.data);
+	}
+	f->res->deferred++;
+	if (f->res->status == FLUSH_OK)
+		f->res->status = FLUSH_DEFERRED;
+	flush_tell(f, e->name, env, "deferred", out->code, why.data, 0);
+out:
+	buf_release(&err);
+	buf_release(&why);
+}
+
+/*
+ * Tries one message.  Returns 0 to go on, -1 to stop the run (the server
+ * cannot be reached, or the box cannot keep state).
+ */
+static int
+flush_one(struct flush_ctx *f, const struct queue_entry *e)
+{
+	struct spool_envelope env;
+	struct smtp_outcome out;
+	struct stat st, now_st;
+	struct buf err;
+	enum smtp_status ss;
+	off_t body;
+	int fd, rc = 0;
+
+	memset(&env, 0, sizeof(env));
+	smtp_outcome_init(&out);
+	buf_init(&err, FLUSH_ERR_MAX);
+	fd = openat(f->spool.queuefd, e->name, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd == -1)
+		goto out;	/* delivered by another flush meanwhile */
+	/* The claim: another flush holding it is delivering it. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		f->res->busy++;
+		flush_tell(f, e->name, NULL, "busy", 0, NULL, 0);
+		goto out;
+	}
+	/* Claimed, but maybe only after the other flush was done with it:
+	 * it must still be this very file in queue/. */
+	if (fstat(fd, &st) == -1 || fstatat(f->spool.queuefd, e->name,
+	    &now_st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_ino != now_st.st_ino ||
+	    st.st_dev != now_st.st_dev)
+		goto out;
+	f->res->tried++;
+	if (spool_read_envelope(fd, &env, &body, &err) == -1) {
+		struct buf why;
+
+		buf_init(&why, FLUSH_ERR_MAX);
+		buf_printf(&why, "not a valid spool file: %s", err.data);
+		rc = flush_give_up(f, e->name, NULL, "failed", 0, why.data);
+		buf_release(&why);
+		goto out;
+	}
+	if (flush_record_occurrence(f, e->name, &env, &err) != DB_OK) {
+		log_warnx("%s", err.data);
+		f->res->status = FLUSH_IOERR;
+		rc = -1;
+		goto out;
+	}
+	ss = smtp_session_deliver(f->smtp, env.sender, env.rcpts, env.nrcpts,
+	    fd, body, &out);
+	switch (ss) {
+	case SMTP_OK:
+		flush_unpause(f);
+		flush_delivered(f, e->name, &env, &out);
+		break;
+	case SMTP_TEMPFAIL:
+		flush_unpause(f);
+		flush_deferred(f, e, &env, &out);
+		break;
+	case SMTP_PERMFAIL:
+		flush_unpause(f);
+		rc = flush_give_up(f, e->name, &env, "failed", out.code,
+		    out.code ? out.reply.data : out.error.data);
+		break;
+	case SMTP_UNAVAILABLE:
+	case SMTP_CONFIG:
+		/* The box's or the configuration's fault: no message is
+		 * charged, and trying the others would fail the same way. */
+		log_warnx("flush: %s: %s; %u message(s) wait in the queue",
+		    ss == SMTP_CONFIG ? "configuration" : "server unavailable",
+		    out.code ? out.reply.data : out.error.data,
+		    f->res->queued - f->res->delivered - f->res->failed -
+		    f->res->expired);
+		f->res->tried--;
+		f->res->status = ss == SMTP_CONFIG ? FLUSH_CONFIG :
+		    FLUSH_UNAVAILABLE;
+		flush_pause(f);
+		rc = -1;
+		break;
+	}
+out:
+	if (fd != -1)
+		close(fd);	/* drops the claim */
+	spool_envelope_release(&env);
+	smtp_outcome_release(&out);
+	buf_release(&err);
+	return rc;
+}
+
+void
+flush_run(const struct conf *conf, const struct flush_options *opt,
+    flush_event_fn *event, void *ctx, struct flush_result *res)
+{
+	struct flush_ctx f;
+	struct queue_list q = { NULL, 0 };
+	struct smtp_options so;
+	struct buf err;
+	char *password = NULL;
+	long long pause_until;
+	size_t i;
+	long tried = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&f, 0, sizeof(f));
+	f.conf = conf;
+	f.opt = opt;
+	f.event = event;
+	f.ctx = ctx;
+	f.res = res;
+	f.spool.dirfd = f.spool.tmpfd = f.spool.queuefd = f.spool.failedfd =
+	    -1;
+	time_format_db(opt->now, f.now);
+	buf_init(&err, FLUSH_ERR_MAX);
+
+	/* Nothing queued: done in a few system calls, no database. */
+	if (spool_open(&f.spool, conf->spool_dir, 0, &err) == -1) {
+		if (errno != ENOENT) {
+			log_warnx("%s", err.data);
+			res->status = FLUSH_CANTCREAT;
+		}
+		goto out;
+	}
+	if (queue_scan(&f.spool, QUEUE_QUEUED, &q, &err) == -1) {
+		log_warnx("%s", err.data);
+		res->status = FLUSH_IOERR;
+		goto out;
+	}
+	res->queued = (unsigned)q.n;
+	if (q.n == 0)
+		goto out;	/* cron every minute costs nothing */
+	if (db_open(&f.db, conf, DB_STATE_ONLY, &err) != DB_OK) {
+		log_warnx("%s", err.data);
+		res->status = FLUSH_IOERR;
+		goto out;
+	}
+	if (queue_load_state(&f.db, &q, &err) == -1 ||
+	    queue_prune(&f.db, &q, &err) != DB_OK) {
+		log_warnx("%s", err.data);
+		res->status = FLUSH_IOERR;
+		goto out;
+	}
+	pause_until = flush_meta_num(&f.db, META_PAUSE_UNTIL);
+	if (!opt->force && pause_until > opt->now) {
+		res->paused = 1;
+		res->paused_until = (time_t)pause_until;
+		{
+			char until[TIME_DB_LEN];
+
+			time_format_db(res->paused_until, until);
+			log_debug("flush: the queue is paused (server "
+			    "unavailable) until %s UTC", until);
+		}
+		goto out;
+	}
+	for (i = 0; i < q.n; i++)
+		if (opt->force || q.v[i].next_try <= opt->now)
+			f.total++;
+	if (f.total == 0)
+		goto done;	/* every message waits out its backoff */
+
+	if (smtpconf_options(conf, &so, &password, &err) == -1) {
+		log_warnx("flush: %s", err.data);
+		res->status = FLUSH_CONFIG;
+		goto out;
+	}
+	so.verbose = opt->verbose_smtp;
+	f.smtp = smtp_session_new(&so, &err);
+	smtpconf_wipe(&password);
+	if (f.smtp == NULL) {
+		log_warnx("flush: %s", err.data);
+		res->status = errno == EINVAL ? FLUSH_CONFIG : FLUSH_IOERR;
+		goto out;
+	}
+	for (i = 0; i < q.n; i++) {
+		if (opt->stop && *opt->stop)
+			break;
+		if (opt->max > 0 && tried >= opt->max)
+			break;
+		if (!opt->force && q.v[i].next_try > opt->now)
+			continue;
+		f.index++;
+		tried++;
+		if (flush_one(&f, &q.v[i]) == -1)
+			break;
+	}
+done:
+	if (res->status == FLUSH_OK || res->status == FLUSH_DEFERRED) {
+		if (state_meta_set(&f.db, "last_flush", f.now, &err) != DB_OK)
+			log_warnx("%s", err.data);
+	}
+out:
+	smtp_session_free(f.smtp);
+	queue_list_release(&q);
+	db_close(&f.db);
+	spool_close(&f.spool);
+	buf_release(&err);
+}
+
+time_t
+flush_next_try(const struct conf *conf)
+{
+	struct spool spool = { -1, -1, -1, -1, NULL };
+	struct queue_list q = { NULL, 0 };
+	struct db db = { NULL, 0 };
+	struct buf err;
+	time_t next = 0;
+	long long pause;
+	size_t i;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (spool_open(&spool, conf->spool_dir, 0, &err) == -1 ||
+	    queue_scan(&spool, QUEUE_QUEUED, &q, &err) == -1 || q.n == 0)
+		goto out;
+	if (db_open(&db, conf, DB_STATE_ONLY | DB_READONLY, &err) != DB_OK ||
+	    queue_load_state(&db, &q, &err) == -1)
+		goto out;
+	for (i = 0; i < q.n; i++)
+		if (next == 0 || q.v[i].next_try < next)
+			next = q.v[i].next_try;
+	if (db.has_state && (pause = flush_meta_num(&db, META_PAUSE_UNTIL)) >
+	    (long long)next)
+		next = (time_t)pause;
+	if (next == 0)
+		next = 1;	/* a message never tried: at once */
+out:
+	queue_list_release(&q);
+	db_close(&db);
+	spool_close(&spool);
+	buf_release(&err);
+	return next;
+}
