@@ -26,6 +26,7 @@ int	cmd_initdb(struct app *app, int argc, char **argv);
 int	cmd_check(struct app *app, int argc, char **argv);
 int	cmd_flush(struct app *app, int argc, char **argv);
 int	cmd_tick(struct app *app, int argc, char **argv);
+int	cmd_daemon(struct app *app, int argc, char **argv);
 int	cmd_queue(struct app *app, int argc, char **argv);
 int	cmd_status(struct app *app, int argc, char **argv);
 

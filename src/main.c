@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "send", cmd_send, "spool a message for every due report" },
 	{ "flush", cmd_flush, "deliver the queued messages over SMTP" },
 	{ "tick", cmd_tick, "send, then flush: the line for cron" },
+	{ "daemon", cmd_daemon, "tick every minute as a service" },
 	{ "queue", cmd_queue, "show the queued and failed messages" },
 	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)" },
 	{ "list", cmd_list, "show the reports and their state" },
