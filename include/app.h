@@ -27,6 +27,7 @@ int	cmd_check(struct app *app, int argc, char **argv);
 int	cmd_flush(struct app *app, int argc, char **argv);
 int	cmd_tick(struct app *app, int argc, char **argv);
 int	cmd_daemon(struct app *app, int argc, char **argv);
+int	cmd_render(struct app *app, int argc, char **argv);
 int	cmd_queue(struct app *app, int argc, char **argv);
 int	cmd_status(struct app *app, int argc, char **argv);
 

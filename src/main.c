@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "daemon", cmd_daemon, "tick every minute as a service" },
 	{ "queue", cmd_queue, "show the queued and failed messages" },
 	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)" },
+	{ "render", cmd_render, "write the fallback PDF of a report" },
 	{ "list", cmd_list, "show the reports and their state" },
 	{ "schedule", cmd_schedule, "add a report to the local database" },
 	{ "initdb", cmd_initdb, "create or migrate the database and spool" },

@@ -1,0 +1,55 @@
+/*
+ * render.h - the fallback PDF: a report rendered on the box from its
+ * report_data JSON (SPEC.md) with libharu, when the PDF stored at
+ * scheduling time is missing.
+ *
+ * A4, portrait, or landscape when the table is wide: title, subtitle,
+ * generation time in the report's zone, parameters, KPIs as a row of
+ * boxes, an optional bar chart (vector graphics, labelled axes), then
+ * the table, its header repeated on every page, numbers right-aligned,
+ * text left-aligned and cut with an ellipsis at its column's width, zebra
+ * rows; "page i / n" in the footer of every page.  Column widths follow
+ * the content.
+ *
+ * report_data is read with SQLite's JSON functions only: the rows are
+ * streamed from json_each one at a time, twice (measuring, then drawing),
+ * and never copied into our own structures.  libharu keeps the pages in
+ * memory until the file is written, so memory grows with the page count,
+ * which [pdf] max_pages bounds.
+ */
+#ifndef SENDREPORTS_RENDER_H
+#define SENDREPORTS_RENDER_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "buf.h"
+
+enum render_status {
+	RENDER_OK,
+	RENDER_DATAERR,	/* bad JSON, a key of the wrong type, too many
+			   pages: the report is given up */
+	RENDER_IOERR,	/* the file cannot be written: try later */
+	RENDER_NOMEM
+};
+
+struct render_options {
+	const char	*title;		/* the report's title column: used
+					   when report_data has no "title" */
+	const char	*timezone;	/* IANA zone of the generation time */
+	time_t		 now;		/* the generation time */
+	const char	*font_path;	/* TrueType file, or NULL: Helvetica */
+	long		 max_pages;	/* 0: no limit */
+};
+
+/*
+ * Renders report_data into the file out_path, using db (any open SQLite
+ * connection) for the JSON functions.  Returns RENDER_OK, or another
+ * status with err naming the problem ("report_data: \"rows\" must be an
+ * array"); nothing is left at out_path on failure.
+ */
+enum render_status render_report(sqlite3 *db, const char *report_data,
+	    const struct render_options *opt, const char *out_path,
+	    struct buf *err);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * render_text.h - text for the fallback PDF: UTF-8 from the database made
+ * into what a PDF font can show, and fitted to a width.
+ *
+ * The built-in fonts (Helvetica) use WinAnsiEncoding (Windows-1252),
+ * which covers French and the other Western European languages, with
+ * œ, €, «», the dashes and curly quotes.  A character it lacks, or a byte
+ * that is not UTF-8, becomes '?': visible, never a broken file.  With a
+ * TrueType font the text stays UTF-8 (libharu's UTF-8 encoder) and the
+ * font's own .notdef glyph shows what it lacks.
+ */
+#ifndef SENDREPORTS_RENDER_TEXT_H
+#define SENDREPORTS_RENDER_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* The replacement for a character WinAnsi cannot encode. */
+#define RENDER_REPLACEMENT	'?'
+
+/*
+ * Appends to out the Windows-1252 bytes of the UTF-8 text s; control
+ * characters (tabs, line breaks) become spaces.  Returns 0, or -1 when
+ * out refuses to grow.
+ */
+int	render_winansi(const char *s, struct buf *out);
+
+/* Measures the width of n bytes of text, in points. */
+typedef double	render_width_fn(void *ctx, const char *text, size_t n);
+
+/*
+ * Fits text (already encoded, n bytes; utf8 says whether characters may
+ * be several bytes long) into max_w points: returns the number of bytes
+ * to draw and sets *ellipsis when the text was cut and the ellipsis
+ * (ellipsis_w points wide) must follow it.  A cut never falls inside a
+ * character; trailing spaces before the ellipsis are dropped.
+ */
+size_t	render_fit(const char *text, size_t n, int utf8, double max_w,
+	    double ellipsis_w, render_width_fn *width, void *ctx,
+	    int *ellipsis);
+
+#endif

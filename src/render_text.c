@@ -1,0 +1,108 @@
+/*
+ * render_text.c - encoding and fitting text for the fallback PDF
+ * (render_text.h).
+ */
+#include <string.h>
+
+#include "render_text.h"
+#include "utf8.h"
+
+/* Windows-1252 0x80-0x9F: the code points of the bytes (0: unused). */
+static const unsigned short cp1252_high[32] = {
+	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178
+};
+
+/* The code point of the well-formed UTF-8 character of len bytes at s. */
+static unsigned long
+render_decode(const unsigned char *s, size_t len)
+{
+	switch (len) {
+	case 1:
+		return s[0];
+	case 2:
+		return ((unsigned long)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+	case 3:
+		return ((unsigned long)(s[0] & 0x0f) << 12) |
+		    ((unsigned long)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+	default:
+		return ((unsigned long)(s[0] & 0x07) << 18) |
+		    ((unsigned long)(s[1] & 0x3f) << 12) |
+		    ((unsigned long)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+	}
+}
+
+static unsigned char
+render_cp1252(unsigned long cp)
+{
+	size_t i;
+
+	if (cp < 0x20 || cp == 0x7f)
+		return ' ';
+	if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
+		return (unsigned char)cp;
+	for (i = 0; i < 32; i++)
+		if (cp1252_high[i] == cp)
+			return (unsigned char)(0x80 + i);
+	return RENDER_REPLACEMENT;
+}
+
+int
+render_winansi(const char *s, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	while (n > 0) {
+		len = utf8_char_len((const char *)p, n);
+		if (len == 0) {
+			/* Not UTF-8: one visible mark per bad byte. */
+			if (buf_putc(out, RENDER_REPLACEMENT) == -1)
+				return -1;
+			p++;
+			n--;
+			continue;
+		}
+		if (buf_putc(out, render_cp1252(render_decode(p, len))) == -1)
+			return -1;
+		p += len;
+		n -= len;
+	}
+	return 0;
+}
+
+size_t
+render_fit(const char *text, size_t n, int utf8, double max_w,
+    double ellipsis_w, render_width_fn *width, void *ctx, int *ellipsis)
+{
+	size_t lo, hi, mid, cut;
+
+	*ellipsis = 0;
+	if (n == 0 || width(ctx, text, n) <= max_w)
+		return n;
+	*ellipsis = 1;
+	if (max_w <= ellipsis_w)
+		return 0;
+	/* The longest prefix that fits beside the ellipsis: widths grow
+	 * with the prefix, so bisect on bytes, then back to a boundary. */
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if (width(ctx, text, mid) + ellipsis_w <= max_w)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	cut = lo;
+	/* Never inside a character: back to its first byte. */
+	if (utf8)
+		while (cut > 0 && cut < n &&
+		    ((unsigned char)text[cut] & 0xc0) == 0x80)
+			cut--;
+	while (cut > 0 && text[cut - 1] == ' ')
+		cut--;
+	return cut;
+}
