@@ -34,13 +34,9 @@ say sendreports schedule --to ... --pdf hello.pdf
     --title 'Ventes — octobre 2026' --subject 'Ventes — octobre 2026' \
     --at "$NOW" --pdf "$TOP/tests/integration/data/hello.pdf"
 
-say sendreports schedule --to ... --data report.json
-cat > report.json <<'JSON'
-{"title": "Stocks — Lyon", "columns": ["Produit", "Quantité"],
- "rows": [["Café", 120], ["Thé", 80]]}
-JSON
-"$BIN" schedule --to 'logistique@example.com' --title 'Stocks — Lyon' \
-    --at "$NOW" --data report.json
+say sendreports schedule --to ... --data sample-report.json
+"$BIN" schedule --to 'direction@example.com' --title 'Ventes — Lyon' \
+    --at "$NOW" --data "$TOP/docs/sample-report.json"
 
 say sendreports send --dry-run
 "$BIN" send --dry-run
@@ -53,12 +49,15 @@ echo "(exit status $rc)"
 say sendreports list
 "$BIN" list
 
-say ls -l spool/queue
-ls -l spool/queue
-for f in spool/queue/*; do
-	say "head -n 20 $f"
-	head -n 20 "$f"
-done
+say sendreports queue
+"$BIN" queue
+
+say sendreports render 2 -o report-2.pdf
+"$BIN" render 2 -o report-2.pdf && ls -l report-2.pdf
+
+f=$(ls spool/queue/* | head -n 1)
+say "head -n 20 $f"
+head -n 20 "$f"
 
 cat <<EOF2
 
@@ -67,4 +66,7 @@ The demo box is in $DEMO:
   reports.db        the scheduled reports (sqlite3 reports.db)
   spool/queue/      one file per message: envelope, then the MIME message
   spool/state.db    what was spooled, and the run log
+  report-2.pdf      the fallback PDF rendered for report 2
+Nothing was delivered: the demo has no SMTP server.  With [smtp] url set,
+"sendreports flush" (or "tick", or "daemon") delivers the queue.
 EOF2

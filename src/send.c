@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mime.h"
 #include "pdfstore.h"
+#include "render.h"
 #include "report.h"
 #include "send.h"
 #include "spool.h"
@@ -259,16 +260,33 @@ send_record_repair(struct send_run *run, const struct report *r,
 	return STEP_DONE;
 }
 
+/* The JSON of report r, loaded only when the fallback needs it. */
+static enum db_status
+send_report_data(struct send_run *run, const struct report *r,
+    struct report *full, struct buf *err)
+{
+	memset(full, 0, sizeof(*full));
+	return report_load(&run->db, r->id, 1, full, err);
+}
+
 /*
  * The report has no usable stored PDF (why says what was wrong with it,
  * or is empty when it has none).  Without report_data there is nothing to
- * send; with it, the fallback renderer would make the PDF.
+ * send; with it, the fallback PDF is rendered into tmp/ (cleaned at the
+ * start of every run, so a crash leaves nothing), opened and unlinked.
+ * Returns STEP_GO with *pdf_fd open on it, or the report's step.
  */
 static enum send_step
 send_fallback(struct send_run *run, const struct report *r, struct buf *why,
     int *pdf_fd)
 {
-	/* Returns STEP_GO with *pdf_fd open on the PDF to attach. */
+	struct render_options ro;
+	struct report full;
+	struct buf err, path;
+	enum render_status rs;
+	enum send_step step;
+	enum db_status s;
+
 	*pdf_fd = -1;
 	if (!r->has_data) {
 		if (why->len == 0)
@@ -276,8 +294,68 @@ send_fallback(struct send_run *run, const struct report *r, struct buf *why,
 		buf_puts(why, ", and no report_data for a fallback PDF");
 		return send_give_up(run, r, NULL, why->data);
 	}
-	return send_defer(run, r, "no stored PDF, and this version cannot "
-	    "render the fallback PDF from report_data");
+	buf_init(&err, SEND_ERR_MAX);
+	buf_init(&path, PATH_MAX);
+	if ((s = send_report_data(run, r, &full, &err)) != DB_OK) {
+		step = s == DB_NOTFOUND ? STEP_SKIP : send_db_failed(run, r, s,
+		    err.data);
+		goto out;
+	}
+	if (run->opt->dry_run) {
+		/* Decide without drawing: is the JSON usable at all? */
+		sqlite3_stmt *st = NULL;
+		int valid = 0;
+
+		if (db_prepare(&run->db, "SELECT json_valid(?1)", &st, &err) ==
+		    DB_OK) {
+			sqlite3_bind_text(st, 1, full.report_data, -1,
+			    SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				valid = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		step = valid ? STEP_GO : send_give_up(run, r, "fallback",
+		    "report_data is not valid JSON");
+		goto out;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.title = r->title;
+	ro.timezone = r->timezone && *r->timezone ? r->timezone :
+	    run->conf->timezone;
+	ro.now = run->opt->now;
+	ro.font_path = run->conf->font;
+	ro.max_pages = run->conf->max_pages;
+	if (buf_printf(&path, "%s/tmp/render.%ld.pdf", run->spool.path,
+	    (long)getpid()) == -1) {
+		step = send_defer(run, r, "spool path too long");
+		goto out;
+	}
+	rs = render_report(run->db.h, full.report_data, &ro, path.data, &err);
+	switch (rs) {
+	case RENDER_OK:
+		if ((*pdf_fd = open(path.data, O_RDONLY | O_CLOEXEC)) == -1) {
+			buf_printf(&err, "fallback PDF: %s", strerror(errno));
+			step = send_defer(run, r, err.data);
+			send_fail(run, SEND_IOERR);
+		} else
+			step = STEP_GO;
+		unlink(path.data);
+		break;
+	case RENDER_DATAERR:
+		step = send_give_up(run, r, "fallback", err.data);
+		break;
+	default:
+		step = send_defer(run, r, err.data);
+		/* The next report may not need a fallback: go on. */
+		send_fail(run, rs == RENDER_NOMEM ? SEND_TEMPFAIL :
+		    SEND_IOERR);
+		break;
+	}
+out:
+	report_release(&full);
+	buf_release(&err);
+	buf_release(&path);
+	return step;
 }
 
 /* The attachment's name: the title, made safe for a file name. */

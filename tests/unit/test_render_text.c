@@ -1,0 +1,104 @@
+/*
+ * test_render_text.c - UTF-8 to WinAnsi, and fitting text to a width.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "buf.h"
+#include "render_text.h"
+
+static void
+expect_winansi(const char *utf8, const char *cp1252)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	assert_int_equal(render_winansi(utf8, &b), 0);
+	assert_int_equal(b.len, strlen(cp1252));
+	assert_memory_equal(b.data, cp1252, b.len);
+	buf_release(&b);
+}
+
+static void
+test_french_and_western_text_is_exact(void **state)
+{
+	(void)state;
+	expect_winansi("\xc3\xa9\xc3\xa8\xc3\xa0\xc3\xa7", "\xe9\xe8\xe0\xe7");
+	/* oe, euro, guillemets, em dash, curly quotes, ellipsis */
+	expect_winansi("\xc5\x93\xe2\x82\xac\xc2\xab\xc2\xbb\xe2\x80\x94"
+	    "\xe2\x80\x99\xe2\x80\xa6", "\x9c\x80\xab\xbb\x97\x92\x85");
+	expect_winansi("\xc5\x92\xc5\xb8\xc3\x9f", "\x8c\x9f\xdf");
+	expect_winansi("plain ASCII", "plain ASCII");
+}
+
+static void
+test_what_winansi_lacks_is_visible(void **state)
+{
+	(void)state;
+	/* Greek, CJK: one mark per character, not per byte. */
+	expect_winansi("\xce\xa9 \xe6\x9d\xb1", "? ?");
+	/* Not UTF-8 at all: one mark per bad byte. */
+	expect_winansi("a\xff\xfe" "b", "a??b");
+	/* Controls would draw nothing: spaces. */
+	expect_winansi("a\tb\nc", "a b c");
+}
+
+/* One point per byte: easy to reason about. */
+static double
+width_bytes(void *ctx, const char *text, size_t n)
+{
+	(void)ctx;
+	(void)text;
+	return (double)n;
+}
+
+static void
+test_fit_cuts_with_an_ellipsis(void **state)
+{
+	int cut;
+
+	(void)state;
+	assert_int_equal(render_fit("hello", 5, 0, 5, 1, width_bytes, NULL,
+	    &cut), 5);
+	assert_false(cut);
+	assert_int_equal(render_fit("hello world", 11, 0, 7, 1, width_bytes,
+	    NULL, &cut), 5);	/* "hello" + ellipsis, the space dropped */
+	assert_true(cut);
+	assert_int_equal(render_fit("hello", 5, 0, 1, 1, width_bytes, NULL,
+	    &cut), 0);
+	assert_true(cut);
+}
+
+static void
+test_fit_never_cuts_a_character(void **state)
+{
+	/* "aé€b": 1 + 2 + 3 + 1 bytes */
+	const char *s = "a\xc3\xa9\xe2\x82\xac" "b";
+	size_t n;
+	int cut;
+
+	(void)state;
+	n = render_fit(s, strlen(s), 1, 5, 1, width_bytes, NULL, &cut);
+	assert_true(cut);
+	assert_int_equal(n, 3);		/* "aé", not half of the euro */
+	n = render_fit(s, strlen(s), 1, 3, 1, width_bytes, NULL, &cut);
+	assert_int_equal(n, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_french_and_western_text_is_exact),
+		cmocka_unit_test(test_what_winansi_lacks_is_visible),
+		cmocka_unit_test(test_fit_cuts_with_an_ellipsis),
+		cmocka_unit_test(test_fit_never_cuts_a_character),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
