@@ -58,6 +58,10 @@ struct render {
 	size_t			 ncols;
 	double			*colw;
 	int			*numeric;	/* every value a number */
+	char			**colnames;	/* the header, read once: each
+						   json_each over report_data
+						   parses all of it */
+	size_t			 nnames;
 	long long		 nrows;
 	struct buf		 text;		/* encoding scratch */
 	char			*title;
@@ -198,7 +202,9 @@ render_each(struct render *r, const char *json, const char *path)
 		    sqlite3_errmsg(r->db));
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
+	/* json outlives st: the report's text, or a row of an outer
+	 * statement that is not stepped while st lives. */
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	if (path)
 		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
 	return st;
@@ -496,8 +502,14 @@ render_measure(struct render *r)
 	if ((r->colw = calloc(nhead ? nhead : 1, sizeof(double))) == NULL ||
 	    (r->numeric = calloc(nhead ? nhead : 1, sizeof(int))) == NULL)
 		goto nomem;
-	for (i = 0; sqlite3_step(rows) == SQLITE_ROW; i++) {
+	if ((r->colnames = calloc(nhead ? nhead : 1, sizeof(char *))) ==
+	    NULL)
+		goto nomem;
+	for (i = 0; i < nhead && sqlite3_step(rows) == SQLITE_ROW; i++) {
 		text = render_cell(rows, &type);
+		if ((r->colnames[i] = strdup(text)) == NULL)
+			goto nomem;
+		r->nnames = i + 1;
 		r->colw[i] = render_text_width(r, r->bold, CELL_SIZE, text);
 		r->numeric[i] = 1;
 	}
@@ -602,8 +614,6 @@ render_widths(struct render *r)
 static void
 render_table_header(struct render *r)
 {
-	sqlite3_stmt *st;
-	const char *type, *text;
 	double x = PAGE_MARGIN, w = 0;
 	size_t i;
 
@@ -615,16 +625,12 @@ render_table_header(struct render *r)
 	    (HPDF_REAL)w, HEAD_H);
 	HPDF_Page_Fill(r->page);
 	HPDF_Page_SetGrayFill(r->page, 1);
-	if ((st = render_each(r, r->json, "$.columns")) == NULL)
-		return;
-	for (i = 0; i < r->ncols && sqlite3_step(st) == SQLITE_ROW; i++) {
-		text = render_cell(st, &type);
+	for (i = 0; i < r->nnames; i++) {
 		render_text(r, r->bold, CELL_SIZE, x + CELL_PAD, r->y + 5,
 		    r->colw[i] - 2 * CELL_PAD, r->numeric[i] ? ALIGN_RIGHT :
-		    ALIGN_LEFT, text);
+		    ALIGN_LEFT, r->colnames[i]);
 		x += r->colw[i];
 	}
-	sqlite3_finalize(st);
 	HPDF_Page_SetGrayFill(r->page, 0);
 }
 
@@ -976,6 +982,7 @@ render_report(sqlite3 *db, const char *report_data,
 {
 	struct render r;
 	struct buf tmp;
+	size_t i;
 
 	memset(&r, 0, sizeof(r));
 	r.db = db;
@@ -1029,6 +1036,9 @@ out:
 	free(r.pages);
 	free(r.colw);
 	free(r.numeric);
+	for (i = 0; i < r.nnames; i++)
+		free(r.colnames[i]);
+	free(r.colnames);
 	free(r.title);
 	buf_release(&r.text);
 	buf_release(&tmp);
