@@ -57,7 +57,8 @@ LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
 MIGRATIONS	:= $(sort $(wildcard db/[0-9]*.sql))
 STATE_MIGRATIONS := $(sort $(wildcard db/state/[0-9]*.sql))
 LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/reports_sql.o \
-		   $(BUILD)/gen/state_sql.o
+		   $(BUILD)/gen/state_sql.o $(BUILD)/gen/zones.o
+ZONEINFO	?= /usr/share/zoneinfo
 MAIN_OBJ	:= $(BUILD)/main.o
 PROG		:= $(BUILD)/sendreports
 LIB		:= $(BUILD)/libsendreports.a
@@ -96,6 +97,11 @@ $(BUILD)/gen/reports_sql.c: $(MIGRATIONS) scripts/sql2c.sh
 $(BUILD)/gen/state_sql.c: $(STATE_MIGRATIONS) scripts/sql2c.sh
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/sql2c.sh state $(STATE_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# The zone rules the binary carries, from the build machine's tzdata.
+$(BUILD)/gen/zones.c: scripts/zones2c.sh $(wildcard $(ZONEINFO)/tzdata.zi)
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/zones2c.sh $(ZONEINFO) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<

@@ -36,7 +36,31 @@ void	time_format_compact(time_t t, char out[17]);
  */
 int	time_format_local(time_t t, const char *zone, char *out, size_t size);
 
-/* Returns 0 when `zone` names a time zone this box knows, else -1. */
+/*
+ * Returns 0 when `zone` names a time zone known to this box (its zoneinfo
+ * directory, $TZDIR or /usr/share/zoneinfo) or to this binary (the rules
+ * of every zone of tzdata are compiled in, for boxes without zoneinfo),
+ * else -1.  The box's file is used when its tzdata is not older than the
+ * build's; the compiled-in rule otherwise (current rules, no history).
+ */
 int	time_zone_check(const char *zone);
+
+/* While in a scope, the C library's local time is zone's (TZ is set). */
+struct time_zone_scope {
+	char	*old;
+	int	 had;
+};
+
+/* Enters zone ("UTC" or NULL: UTC).  0, or -1 for an unknown zone. */
+int	time_zone_enter(const char *zone, struct time_zone_scope *s);
+void	time_zone_leave(struct time_zone_scope *s);
+
+/*
+ * Within a scope: the instant of the local wall time in wall (year to
+ * minute; seconds ignored).  A time skipped by a forward jump (02:30 on
+ * the spring-forward day) gives the instant of the jump, the first one
+ * after it; a time that happens twice (fall-back) gives the first.
+ */
+time_t	time_local_instant(const struct tm *wall);
 
 #endif

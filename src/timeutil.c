@@ -3,7 +3,8 @@
  *
  * Zone conversions go through the C library's TZ handling: the zone is put
  * in TZ for the duration of one conversion and the previous value restored,
- * so the rest of the program keeps seeing UTC.
+ * so the rest of the program keeps seeing UTC.  TZ is ":zone" (the box's
+ * zone file) or the POSIX rule compiled in (zones.h), whichever is newer.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "timeutil.h"
+#include "zones.h"
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 static long long
@@ -112,38 +114,121 @@ time_parse_fields(const char **pp, struct tm *tm, int need_seconds)
 	return 0;
 }
 
-/*
- * Runs mktime or localtime_r with TZ set to zone, then restores TZ.  The
- * ":" prefix makes the C library read the zone file, never parse the name
- * as a POSIX TZ rule.
- */
-struct time_tz_saved {
-	char	*old;
-	int	 had;
-};
+/* The zone directory of this box: TZDIR, else the usual one. */
+static const char *
+time_zone_dir(void)
+{
+	const char *dir = getenv("TZDIR");
+
+	return dir && *dir ? dir : "/usr/share/zoneinfo";
+}
+
+/* The tzdata version of dir ("2025b"), "" when it does not say. */
+static void
+time_zone_dir_version(const char *dir, char *out, size_t size)
+{
+	char path[512], line[64];
+	FILE *fp;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/tzdata.zi", dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), fp) && strncmp(line, "# version ", 10) ==
+	    0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		snprintf(out, size, "%s", line + 10);
+	}
+	fclose(fp);
+}
 
 static int
-time_tz_enter(const char *zone, struct time_tz_saved *sv)
+time_zone_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct zone_rule *)elem)->name);
+}
+
+/* A zone name is a relative path of letters, digits, '/', '_', '-', '+'. */
+static int
+time_zone_name_ok(const char *zone)
+{
+	const char *p;
+
+	if (zone == NULL || *zone == '\0' || zone[0] == '/' ||
+	    strstr(zone, ".."))
+		return 0;
+	for (p = zone; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
+			return 0;
+	return 1;
+}
+
+/*
+ * The TZ value for zone: ":zone" for the box's own zone file when it has
+ * one and its tzdata is not older than ours (it may know rule changes made
+ * after this build, and has the zone's history), else the POSIX rule this
+ * binary carries.  -1 when neither knows the zone.
+ */
+static int
+time_zone_spec(const char *zone, char *spec, size_t size)
+{
+	static char sysver[64];
+	static int sysver_read;
+	const struct zone_rule *z;
+	const char *dir = time_zone_dir();
+	char path[512];
+	int n;
+
+	if (!time_zone_name_ok(zone))
+		return -1;
+	z = bsearch(zone, zones, zones_count, sizeof(zones[0]),
+	    time_zone_cmp);
+	n = snprintf(path, sizeof(path), "%s/%s", dir, zone);
+	if (n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0) {
+		if (!sysver_read) {
+			time_zone_dir_version(dir, sysver, sizeof(sysver));
+			sysver_read = 1;
+		}
+		if (z == NULL || sysver[0] == '\0' ||
+		    strcmp(sysver, zones_version) >= 0) {
+			n = snprintf(spec, size, ":%s", zone);
+			return n > 0 && (size_t)n < size ? 0 : -1;
+		}
+	}
+	if (z == NULL)
+		return -1;
+	n = snprintf(spec, size, "%s", z->rule);
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int
+time_zone_enter(const char *zone, struct time_zone_scope *sv)
 {
 	char spec[256];
 	const char *old = getenv("TZ");
-	int n;
 
+	sv->old = NULL;
 	sv->had = old != NULL;
+	if (zone == NULL || *zone == '\0')
+		zone = "UTC";
+	if (strcmp(zone, "UTC") == 0)
+		snprintf(spec, sizeof(spec), "UTC0");
+	else if (time_zone_spec(zone, spec, sizeof(spec)) == -1)
+		return -1;
 	sv->old = old ? strdup(old) : NULL;
 	if (old && !sv->old)
 		return -1;
-	n = snprintf(spec, sizeof(spec), ":%s", zone);
-	if (n < 0 || (size_t)n >= sizeof(spec) || setenv("TZ", spec, 1)) {
+	if (setenv("TZ", spec, 1)) {
 		free(sv->old);
+		sv->old = NULL;
 		return -1;
 	}
 	tzset();
 	return 0;
 }
 
-static void
-time_tz_leave(struct time_tz_saved *sv)
+void
+time_zone_leave(struct time_zone_scope *sv)
 {
 	if (sv->had)
 		setenv("TZ", sv->old, 1);
@@ -157,26 +242,61 @@ time_tz_leave(struct time_tz_saved *sv)
 int
 time_zone_check(const char *zone)
 {
-	const char *p;
-	char path[512];
-	const char *dir = getenv("TZDIR");
-	int n;
+	char spec[256];
 
-	if (zone == NULL || *zone == '\0')
-		return -1;
-	if (strcmp(zone, "UTC") == 0)
+	if (zone && strcmp(zone, "UTC") == 0)
 		return 0;
-	/* A zone name is a relative path of letters, '/', '_', '-', '+'. */
-	if (zone[0] == '/' || strstr(zone, ".."))
-		return -1;
-	for (p = zone; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
-			return -1;
-	n = snprintf(path, sizeof(path), "%s/%s",
-	    dir && *dir ? dir : "/usr/share/zoneinfo", zone);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -1;
-	return access(path, R_OK) == 0 ? 0 : -1;
+	return time_zone_spec(zone, spec, sizeof(spec));
+}
+
+/* The UTC offset in force at t, in the current zone. */
+static long
+time_offset_at(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return tm.tm_gmtoff;
+}
+
+time_t
+time_local_instant(const struct tm *wall)
+{
+	struct tm w = *wall, got;
+	time_t base, t, cand[2], lo, hi, mid;
+	long off[2];
+	int i, n = 0;
+
+	w.tm_sec = 0;
+	base = time_from_utc_fields(&w);
+	/* The offsets a day either side: at most one change between. */
+	off[0] = time_offset_at(base - 86400);
+	off[1] = time_offset_at(base + 86400);
+	for (i = 0; i < 2; i++) {
+		if (i == 1 && off[1] == off[0])
+			break;
+		t = base - off[i];
+		localtime_r(&t, &got);
+		if (got.tm_gmtoff == off[i] && got.tm_hour == w.tm_hour &&
+		    got.tm_min == w.tm_min && got.tm_mday == w.tm_mday)
+			cand[n++] = t;
+	}
+	if (n == 2)
+		return cand[0] < cand[1] ? cand[0] : cand[1];	/* twice */
+	if (n == 1)
+		return cand[0];
+	/* Skipped by a jump: the first instant after it, the instant the
+	 * later offset starts, somewhere in [base - off1, base - off0]. */
+	lo = base - (off[0] > off[1] ? off[0] : off[1]);
+	hi = base - (off[0] < off[1] ? off[0] : off[1]);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (time_offset_at(mid) == off[1])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
 }
 
 int
@@ -184,7 +304,7 @@ time_parse(const char *text, const char *zone, time_t *out)
 {
 	struct tm tm;
 	const char *p = text;
-	struct time_tz_saved sv;
+	struct time_zone_scope sv;
 	time_t t;
 
 	if (time_parse_fields(&p, &tm, 0) == -1)
@@ -214,12 +334,11 @@ time_parse(const char *text, const char *zone, time_t *out)
 		*out = time_from_utc_fields(&tm);
 		return 0;
 	}
-	if (time_zone_check(zone) == -1 || time_tz_enter(zone, &sv) == -1)
+	/* The DST rules of schedules apply to typed times too. */
+	if (time_zone_enter(zone, &sv) == -1)
 		return -1;
-	t = mktime(&tm);
-	time_tz_leave(&sv);
-	if (t == (time_t)-1)
-		return -1;
+	t = time_local_instant(&tm);
+	time_zone_leave(&sv);
 	*out = t;
 	return 0;
 }
@@ -259,16 +378,16 @@ time_format_compact(time_t t, char out[17])
 int
 time_format_local(time_t t, const char *zone, char *out, size_t size)
 {
-	struct time_tz_saved sv;
+	struct time_zone_scope sv;
 	struct tm tm;
 	size_t n;
 
 	if (zone == NULL || *zone == '\0')
 		zone = "UTC";
-	if (time_zone_check(zone) == -1 || time_tz_enter(zone, &sv) == -1)
+	if (time_zone_enter(zone, &sv) == -1)
 		return -1;
 	localtime_r(&t, &tm);
 	n = strftime(out, size, "%Y-%m-%d %H:%M %Z", &tm);
-	time_tz_leave(&sv);
+	time_zone_leave(&sv);
 	return n == 0 ? -1 : 0;
 }
