@@ -69,6 +69,16 @@ enum db_status	report_mark_sent(struct db *db, const struct report *r,
 enum db_status	report_mark_given_up(struct db *db, const struct report *r,
 		    const char *error, struct buf *err);
 
+/*
+ * Moves recurring report r on to its next occurrence: scheduled_at = next
+ * (UTC text), sent stays 0, sent_at when not NULL (the occurrence was
+ * spooled), last_error = error (NULL after a success).  Guarded like the
+ * others: DB_NOTFOUND when the row changed meanwhile.
+ */
+enum db_status	report_advance(struct db *db, const struct report *r,
+		    const char *next, const char *sent_at, const char *error,
+		    struct buf *err);
+
 /* Sets last_error and leaves the report unsent, for the next run. */
 enum db_status	report_set_error(struct db *db, const struct report *r,
 		    const char *error, struct buf *err);

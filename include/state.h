@@ -16,6 +16,7 @@
 /* Outcomes written to the run log. */
 #define STATE_QUEUED	"queued"
 #define STATE_GIVEN_UP	"given up"
+#define STATE_COALESCED	"coalesced"	/* missed, folded into the next */
 
 /*
  * Looks for the occurrence (report_id, occurrence).  Returns DB_OK and sets

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "app.h"
 #include "db.h"
+#include "cron.h"
 #include "exitcode.h"
 #include "log.h"
 #include "pdfstore.h"
@@ -26,7 +27,7 @@
 
 struct schedule_args {
 	const char	*to, *cc, *bcc, *at, *title, *subject, *body;
-	const char	*pdf, *data, *tz;
+	const char	*pdf, *data, *tz, *every;
 };
 
 /* Reads a whole file, or stdin for "-", into out. */
@@ -99,7 +100,7 @@ schedule_usage(void)
 	    "[--title T] [--subject S]\n"
 	    "           [--body TEXT] [--cc ADDRS] [--bcc ADDRS] "
 	    "[--pdf FILE] [--data FILE|-]\n"
-	    "           [--tz ZONE]\n");
+	    "           [--every CRON] [--tz ZONE]\n");
 }
 
 static int
@@ -116,6 +117,7 @@ schedule_parse(int argc, char **argv, struct schedule_args *a)
 		{ "pdf", required_argument, NULL, 'p' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "tz", required_argument, NULL, 'z' },
+		{ "every", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -133,6 +135,7 @@ schedule_parse(int argc, char **argv, struct schedule_args *a)
 		case 'p': a->pdf = optarg; break;
 		case 'd': a->data = optarg; break;
 		case 'z': a->tz = optarg; break;
+		case 'e': a->every = optarg; break;
 		default: return -1;
 		}
 	}
@@ -172,6 +175,22 @@ cmd_schedule(struct app *app, int argc, char **argv)
 		    "ISO 8601 with Z or an offset)", a.at);
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	if (a.every) {
+		/* Recurring: the first occurrence at or after --at. */
+		struct cron c;
+		const char *zone = a.tz ? a.tz : app->conf.timezone;
+
+		if (cron_parse(&c, a.every, &err) == -1) {
+			log_warnx("--every: %s", err.data);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (cron_next(&c, zone, at - 1, &at) == -1) {
+			log_warnx("--every \"%s\": never happens", a.every);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	time_format_db(at, at_db);
 	if (schedule_check_addresses("--to", a.to, 1) == -1 ||
@@ -218,8 +237,9 @@ cmd_schedule(struct app *app, int argc, char **argv)
 		goto db_failed;
 	in_tx = 1;
 	s = db_prepare(&db, "INSERT INTO scheduled_reports (title, recipients,"
-	    " cc, bcc, subject, body, scheduled_at, report_data, timezone) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, &err);
+	    " cc, bcc, subject, body, scheduled_at, report_data, timezone, "
+	    "schedule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st,
+	    &err);
 	if (s != DB_OK)
 		goto db_failed;
 	db_bind_text(st, 1, a.title ? a.title : a.subject ? a.subject :
@@ -234,6 +254,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 		sqlite3_bind_text(st, 8, data.data, (int)data.len,
 		    SQLITE_STATIC);
 	db_bind_text(st, 9, a.tz);
+	db_bind_text(st, 10, a.every);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		s = db_status_of(sqlite3_errcode(db.h));
 		buf_printf(&err, "schedule: %s", sqlite3_errmsg(db.h));
@@ -268,6 +289,14 @@ cmd_schedule(struct app *app, int argc, char **argv)
 	in_tx = 0;
 	stored = 0;
 	printf("%lld\n", id);
+	if (a.every) {
+		char when[64];
+
+		if (time_format_local(at, a.tz ? a.tz : app->conf.timezone,
+		    when, sizeof(when)) == 0)
+			fprintf(stderr, "report %lld: every \"%s\", next run "
+			    "%s\n", id, a.every, when);
+	}
 	rc = EXIT_OK;
 	goto out;
 db_failed:

@@ -183,3 +183,32 @@ report_set_error(struct db *db, const struct report *r, const char *error,
 	    "SET last_error = ?3 WHERE id = ?1 AND scheduled_at = ?2 "
 	    "AND sent = 0 AND last_error IS NOT ?3", error, err);
 }
+
+enum db_status
+report_advance(struct db *db, const struct report *r, const char *next,
+    const char *sent_at, const char *error, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	if ((s = db_prepare(db, "UPDATE scheduled_reports SET scheduled_at = "
+	    "?3, sent_at = coalesce(?4, sent_at), last_error = ?5 "
+	    "WHERE id = ?1 AND scheduled_at = ?2 AND sent = 0", &st, err)) !=
+	    DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, r->scheduled_at, -1, SQLITE_STATIC);
+	db_bind_text(st, 3, next);
+	db_bind_text(st, 4, sent_at);
+	db_bind_text(st, 5, error);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "report %lld: %s", r->id,
+		    sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	} else
+		s = sqlite3_changes(db->h) == 1 ? DB_OK : DB_NOTFOUND;
+	sqlite3_finalize(st);
+	return s;
+}

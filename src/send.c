@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
+#include "cron.h"
 #include "db.h"
 #include "log.h"
 #include "mime.h"
@@ -53,6 +54,13 @@ struct send_run {
 	struct addr_list		 from;
 	const char			*from_domain;
 	char				 now[TIME_DB_LEN];
+
+	/* The report in hand, when it recurs: its schedule, its zone and
+	 * the occurrence it moves on to once this one is handled. */
+	int				 recurring;
+	struct cron			 cron;
+	const char			*zone;
+	char				 next[TIME_DB_LEN];
 };
 
 /* How one report ended, for the run. */
@@ -143,7 +151,9 @@ send_give_up(struct send_run *run, const struct report *r,
 	    r->scheduled_at, run->now, STATE_GIVEN_UP, NULL, reason,
 	    &err)) != DB_OK)
 		goto fail;
-	s = report_mark_given_up(&run->db, r, reason, &err);
+	/* A recurring report gives up this occurrence, not the series. */
+	s = run->recurring ? report_advance(&run->db, r, run->next, NULL,
+	    reason, &err) : report_mark_given_up(&run->db, r, reason, &err);
 	if (s != DB_OK && s != DB_NOTFOUND)
 		goto fail;
 	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
@@ -188,6 +198,89 @@ send_defer(struct send_run *run, const struct report *r, const char *reason)
 }
 
 /*
+ * Logs the occurrences of a recurring report missed between the one being
+ * sent and now (the box was off or the clock jumped): they are coalesced
+ * into this one message.  At most SEND_COALESCE_LOG of them are listed.
+ */
+#define SEND_COALESCE_LOG	1000
+
+static enum db_status
+send_log_coalesced(struct send_run *run, const struct report *r,
+    struct buf *err)
+{
+	char when[TIME_DB_LEN], msg[128];
+	enum db_status s;
+	time_t t, now = run->opt->now;
+	long n = 0, more = 0;
+
+	if (time_parse_db(r->occurrence, &t) == -1)
+		return DB_OK;
+	while (cron_next(&run->cron, run->zone, t, &t) == 0 && t <= now) {
+		if (n == SEND_COALESCE_LOG) {
+			more++;
+			continue;
+		}
+		time_format_db(t, when);
+		snprintf(msg, sizeof(msg), "coalesced into the message of %s",
+		    r->occurrence);
+		if ((s = state_log(&run->db, r->id, when, run->now,
+		    STATE_COALESCED, NULL, msg, err)) != DB_OK)
+			return s;
+		n++;
+		if (more > 100000)
+			break;
+	}
+	if (more) {
+		snprintf(msg, sizeof(msg), "and %ld more occurrences coalesced",
+		    more);
+		return state_log(&run->db, r->id, r->occurrence, run->now,
+		    STATE_COALESCED, NULL, msg, err);
+	}
+	if (n)
+		log_info("report %lld: %ld missed occurrence(s) coalesced "
+		    "into one message", r->id, n);
+	return DB_OK;
+}
+
+/*
+ * For a recurring report: reads its schedule and zone, and the next
+ * occurrence after now, which the report moves on to.  An expression or
+ * a zone that cannot work ends the series (given up, sent = 1).
+ */
+static enum send_step
+send_recurrence(struct send_run *run, const struct report *r)
+{
+	struct buf why;
+	enum send_step step = STEP_GO;
+	time_t next;
+
+	buf_init(&why, SEND_ERR_MAX);
+	run->zone = r->timezone && *r->timezone ? r->timezone :
+	    run->conf->timezone;
+	if (cron_parse(&run->cron, r->schedule, &why) == -1) {
+		struct buf msg;
+
+		buf_init(&msg, SEND_ERR_MAX);
+		buf_printf(&msg, "schedule: %s", why.data);
+		step = send_give_up(run, r, NULL, msg.data);
+		buf_release(&msg);
+	} else if (time_zone_check(run->zone) == -1) {
+		buf_printf(&why, "timezone \"%s\" is unknown", run->zone);
+		step = send_give_up(run, r, NULL, why.data);
+	} else if (cron_next(&run->cron, run->zone, run->opt->now, &next) ==
+	    -1) {
+		buf_printf(&why, "schedule \"%s\" never happens",
+		    r->schedule);
+		step = send_give_up(run, r, NULL, why.data);
+	} else {
+		time_format_db(next, run->next);
+		run->recurring = 1;
+	}
+	buf_release(&why);
+	return step;
+}
+
+/*
  * Step 3 of the crash ordering: record the occurrence and mark the report
  * sent, in one transaction over both databases.
  */
@@ -204,7 +297,10 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
 	    message_id, spool_name, run->now, &err)) != DB_OK)
 		goto fail;
-	s = report_mark_sent(&run->db, r, run->now, &err);
+	if (run->recurring && (s = send_log_coalesced(run, r, &err)) != DB_OK)
+		goto fail;
+	s = run->recurring ? report_advance(&run->db, r, run->next, run->now,
+	    NULL, &err) : report_mark_sent(&run->db, r, run->now, &err);
 	if (s != DB_OK && s != DB_NOTFOUND)
 		goto fail;
 	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
@@ -244,7 +340,9 @@ send_record_repair(struct send_run *run, const struct report *r,
 	enum db_status s;
 
 	buf_init(&err, SEND_ERR_MAX);
-	s = report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
+	s = run->recurring ? report_advance(&run->db, r, run->next,
+	    spooled_at ? spooled_at : run->now, NULL, &err) :
+	    report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
 	    &err);
 	if (s != DB_OK && s != DB_NOTFOUND) {
 		enum send_step step = send_db_failed(run, r, s, err.data);
@@ -583,6 +681,11 @@ send_one(struct send_run *run, long long id)
 		goto out;
 	}
 
+	run->recurring = 0;
+	if (r.schedule && *r.schedule &&
+	    (step = send_recurrence(run, &r)) != STEP_GO)
+		goto out;
+
 	/* Step 1: an occurrence already spooled is only marked. */
 	s = state_occurrence_find(&run->db, r.id, r.occurrence, &spooled_at,
 	    &err);
@@ -600,11 +703,6 @@ send_one(struct send_run *run, long long id)
 		goto out;
 	}
 
-	if (r.schedule && *r.schedule) {
-		step = send_defer(run, &r, "recurring schedules (the schedule "
-		    "column) are not supported by this version");
-		goto out;
-	}
 	if (send_addresses(&r, &to, &cc, &all, &why) == -1) {
 		step = send_give_up(run, &r, NULL, why.data);
 		goto out;

@@ -34,8 +34,11 @@ def run_env(extra=None):
     for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
         if k in os.environ:
             env[k] = os.environ[k]
-    if extra:
-        env.update(extra)
+    for k, v in (extra or {}).items():
+        if v is None:
+            env.pop(k, None)        # e.g. TZ unset
+        else:
+            env[k] = v
     return env
 
 
