@@ -5,6 +5,13 @@
  *   id  state  scheduled (local time)  title  recipients  last_error
  * The state is "pending" (sent = 0), "sent", or "failed" (given up: sent = 1
  * with last_error).  A pending report with last_error shows why it waits.
+ * For a recurring report, the time is its next run.
+ *
+ * `list --log [--json]` prints the run log instead, kept in the state
+ * database so it survives a replaced reports database, oldest first:
+ *   handled (UTC)  report  occurrence (UTC)  outcome  message-id  error
+ * outcomes: queued, given up, coalesced (send); delivered, deferred,
+ * failed, expired (flush).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -43,7 +50,82 @@ static void
 cmd_list_usage(void)
 {
 	fprintf(stderr, "usage: sendreports list [--json] "
-	    "[--pending | --sent | --failed]\n");
+	    "[--pending | --sent | --failed | --log]\n");
+}
+
+static int
+cmd_list_log(struct app *app, int json)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf err, line;
+	struct db db;
+	enum db_status s;
+	int rc = EXIT_OK, n = 0, step, i;
+
+	buf_init(&err, 4096);
+	buf_init(&line, 1 << 20);
+	s = db_open(&db, &app->conf, DB_STATE_ONLY | DB_READONLY, &err);
+	if (s != DB_OK) {
+		log_warnx("%s", err.data);
+		rc = app_exit_for_db(s);
+		goto out;
+	}
+	if (json)
+		printf("[");
+	if (!db.has_state)
+		goto done;	/* nothing was ever spooled */
+	if ((s = db_prepare(&db, "SELECT handled_at, report_id, scheduled_at, "
+	    "outcome, message_id, error FROM state.runlog ORDER BY id", &st,
+	    &err)) != DB_OK) {
+		log_warnx("%s", err.data);
+		rc = app_exit_for_db(s);
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v[6];
+
+		for (i = 0; i < 6; i++)
+			v[i] = (const char *)sqlite3_column_text(st, i);
+		buf_reset(&line);
+		if (json) {
+			buf_printf(&line, "%s\n  {\"handled_at\": ", n ? "," :
+			    "");
+			buf_json_str(&line, v[0] ? v[0] : "");
+			buf_printf(&line, ", \"report_id\": %lld, "
+			    "\"scheduled_at\": ",
+			    (long long)sqlite3_column_int64(st, 1));
+			buf_json_str(&line, v[2] ? v[2] : "");
+			buf_puts(&line, ", \"outcome\": ");
+			buf_json_str(&line, v[3] ? v[3] : "");
+			buf_puts(&line, ", \"message_id\": ");
+			v[4] ? buf_json_str(&line, v[4]) : buf_puts(&line,
+			    "null");
+			buf_puts(&line, ", \"error\": ");
+			v[5] ? buf_json_str(&line, v[5]) : buf_puts(&line,
+			    "null");
+			buf_puts(&line, "}");
+		} else
+			buf_printf(&line, "%s\t%lld\t%s\t%s\t%s\t%s\n",
+			    v[0] ? v[0] : "",
+			    (long long)sqlite3_column_int64(st, 1),
+			    v[2] ? v[2] : "", v[3] ? v[3] : "",
+			    v[4] ? v[4] : "", v[5] ? v[5] : "");
+		fwrite(line.data, 1, line.len, stdout);
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		log_warnx("list: %s", sqlite3_errmsg(db.h));
+		rc = app_exit_for_db(db_status_of(step));
+	}
+done:
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+out:
+	sqlite3_finalize(st);
+	db_close(&db);
+	buf_release(&err);
+	buf_release(&line);
+	return rc;
 }
 
 int
@@ -54,6 +136,7 @@ cmd_list(struct app *app, int argc, char **argv)
 		{ "pending", no_argument, NULL, 'p' },
 		{ "sent", no_argument, NULL, 's' },
 		{ "failed", no_argument, NULL, 'f' },
+		{ "log", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *where[] = {
@@ -67,7 +150,7 @@ cmd_list(struct app *app, int argc, char **argv)
 	struct buf err, sql, line;
 	struct db db;
 	enum db_status s;
-	int ch, json = 0, rc = EXIT_OK, n = 0, step;
+	int ch, json = 0, rc = EXIT_OK, n = 0, step, runlog = 0;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -75,15 +158,18 @@ cmd_list(struct app *app, int argc, char **argv)
 		case 'p': filter = LIST_PENDING; break;
 		case 's': filter = LIST_SENT; break;
 		case 'f': filter = LIST_FAILED; break;
+		case 'l': runlog = 1; break;
 		default:
 			cmd_list_usage();
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (runlog && filter != LIST_ALL)) {
 		cmd_list_usage();
 		return EXIT_USAGE;
 	}
+	if (runlog)
+		return cmd_list_log(app, json);
 	buf_init(&err, 4096);
 	buf_init(&sql, 1024);
 	buf_init(&line, 1 << 20);

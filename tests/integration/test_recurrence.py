@@ -144,3 +144,22 @@ def test_schedule_every_shows_the_next_run_in_local_time(bare):
     r = bare.bare("schedule", "--to", "a@example.com", "--every", "0 25 * * *",
                   "--at", "2026-11-24 09:00")
     assert r.returncode == 64 and 'hour "25"' in r.stderr
+
+
+def test_list_log_shows_the_run_log(bare):
+    schedule(bare, "0 8 * * *", "2026-11-21 08:00", "Europe/Paris")
+    bare.add(pdf_path=None)      # given up: no PDF, no data
+    assert bare.bare("send", "--now", NOW_ARG).returncode == 65
+    r = bare.bare("list", "--log")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    outcomes = [(int(f[1]), f[2], f[3]) for f in rows]
+    assert (1, "2026-11-21 07:00:00", "queued") in outcomes
+    assert (1, "2026-11-22 07:00:00", "coalesced") in outcomes
+    assert (1, "2026-11-23 07:00:00", "coalesced") in outcomes
+    assert any(o == "given up" and rid == 2 for rid, _, o in outcomes)
+    # It survives the sync job replacing the reports database.
+    os.unlink(bare.db)
+    r = bare.bare("list", "--log", "--json")
+    import json
+    assert len(json.loads(r.stdout)) == len(rows)
