@@ -7,6 +7,7 @@ import time
 import pytest
 
 from conftest import NOW_ARG
+from smtpfixture import smtp_server  # noqa: F401
 
 
 @pytest.fixture
@@ -31,13 +32,13 @@ def schedule(box, every, at, tz):
     return int(r.stdout)
 
 
-def tick_every_15_minutes(box, start, hours):
+def tick_every_15_minutes(box, start, hours, cmd="send"):
     t0 = time.mktime(time.strptime(start, "%Y-%m-%dT%H:%M:%SZ")) - \
         time.timezone
     for i in range(hours * 4):
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ",
                             time.gmtime(t0 + i * 900))
-        r = box.bare("send", "--now", now)
+        r = box.bare(cmd, "--now", now)
         assert r.returncode == 0, (now, r.stderr)
 
 
@@ -61,12 +62,17 @@ def tick_every_15_minutes(box, start, hours):
      "2027-10-02T14:00:00Z",
      "r1.20271002T160000Z"),
 ])
-def test_one_message_per_occurrence_through_dst_days(bare, tz, expr, at,
-                                                     start, expected):
+def test_one_message_per_occurrence_through_dst_days(bare, smtp_server, tz,
+                                                     expr, at, start,
+                                                     expected):
+    srv = smtp_server()
+    bare.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
     rid = schedule(bare, expr, at, tz)
     assert rid == 1
-    tick_every_15_minutes(bare, start, 25)
-    assert bare.queue() == [expected]
+    tick_every_15_minutes(bare, start, 25, cmd="tick")
+    [(_, _, raw)] = srv.messages()
+    assert ("<%s.sendreports@example.com>" % expected).encode() in raw
+    assert bare.queue() == []
     row = bare.rows()[rid]
     assert row["sent"] == 0 and row["last_error"] is None
 
