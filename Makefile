@@ -130,7 +130,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 hdrcheck:
 	$(Q)for h in include/*.h; do \
 	    echo "#include \"$$(basename $$h)\"" | \
-	    $(CC) $(PROG_CFLAGS) -Werror -x c -fsyntax-only - || exit 1; done
+	    $(CC) $(PROG_CFLAGS) -MF /dev/null -Werror -x c -fsyntax-only - || \
+	    exit 1; done
 
 deps:
 	$(Q)sh scripts/deps.sh

@@ -1,1 +1,0 @@
--: include/utf8.h
