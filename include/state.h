@@ -49,4 +49,12 @@ enum db_status	state_log(struct db *db, long long report_id,
 enum db_status	state_meta_set(struct db *db, const char *key,
 		    const char *value, struct buf *err);
 
+/*
+ * Reads the fact `key` into out (cut to size; "" when absent).  DB_OK,
+ * DB_NOTFOUND (absent, or no state database attached), DB_TEMPFAIL or
+ * DB_ERROR.
+ */
+enum db_status	state_meta_get(struct db *db, const char *key, char *out,
+		    size_t size, struct buf *err);
+
 #endif

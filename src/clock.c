@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "state.h"
 #include "timeutil.h"
 
 /* The Makefile passes the release date; this is the floor otherwise. */
@@ -38,35 +39,17 @@ clock_kernel_synced(void)
 static enum db_status
 clock_recorded(struct db *db, time_t *high, struct buf *err)
 {
-	sqlite3_stmt *st;
+	char text[TIME_DB_LEN + 8];
 	enum db_status s;
-	const unsigned char *text;
-	int rc;
 
 	*high = 0;
-	if (!db->has_state)
+	s = state_meta_get(db, CLOCK_META_KEY, text, sizeof(text), err);
+	if (s == DB_NOTFOUND)
 		return DB_OK;
-	if ((s = db_prepare(db, "SELECT value FROM state.meta WHERE key = ?1",
-	    &st, err)) != DB_OK)
-		return s;
-	sqlite3_bind_text(st, 1, CLOCK_META_KEY, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		text = sqlite3_column_text(st, 0);
-		/* A value we cannot read is no evidence either way. */
-		if (text == NULL || time_parse_db((const char *)text, high) ==
-		    -1)
-			*high = 0;
-		rc = SQLITE_DONE;
-	}
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s",
-		    sqlite3_errmsg(db->h));
-		sqlite3_finalize(st);
-		return db_status_of(rc);
-	}
-	sqlite3_finalize(st);
-	return DB_OK;
+	/* A value we cannot read is no evidence either way. */
+	if (s == DB_OK && time_parse_db(text, high) == -1)
+		*high = 0;
+	return s;
 }
 
 enum clock_verdict

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "queue.h"
 #include "spool.h"
+#include "state.h"
 #include "timeutil.h"
 
 /* A message still queued after this many backoff_max has missed its
@@ -29,22 +30,11 @@
 static void
 status_meta(struct db *db, const char *key, char *out, size_t size)
 {
-	sqlite3_stmt *st = NULL;
 	struct buf err;
-	const unsigned char *v;
 
-	snprintf(out, size, "-");
-	if (!db->has_state)
-		return;
 	buf_init(&err, 256);
-	if (db_prepare(db, "SELECT value FROM state.meta WHERE key = ?1", &st,
-	    &err) == DB_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    (v = sqlite3_column_text(st, 0)) != NULL)
-			snprintf(out, size, "%s", (const char *)v);
-	}
-	sqlite3_finalize(st);
+	if (state_meta_get(db, key, out, size, &err) != DB_OK)
+		snprintf(out, size, "-");
 	buf_release(&err);
 }
 

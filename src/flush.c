@@ -72,31 +72,22 @@ flush_tell(struct flush_ctx *f, const char *name,
 	f->event(f->ctx, &ev);
 }
 
-/* A meta value as a number; 0 when absent. */
+/* A meta value: a time (UTC text) or a count; 0 when absent. */
 static long long
 flush_meta_num(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = NULL;
+	char text[64];
 	struct buf err;
-	long long v = 0;
 	time_t t;
+	long long v = 0;
 
 	buf_init(&err, 256);
-	if (db_prepare(db, "SELECT value FROM state.meta WHERE key = ?1",
-	    &st, &err) == DB_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const char *s = (const char *)sqlite3_column_text(st,
-			    0);
-
-			if (s && strchr(s, '-'))
-				v = time_parse_db(s, &t) == 0 ? (long long)t :
-				    0;
-			else
-				v = sqlite3_column_int64(st, 0);
-		}
+	if (state_meta_get(db, key, text, sizeof(text), &err) == DB_OK) {
+		if (strchr(text, '-'))
+			v = time_parse_db(text, &t) == 0 ? (long long)t : 0;
+		else
+			v = strtoll(text, NULL, 10);
 	}
-	sqlite3_finalize(st);
 	buf_release(&err);
 	return v;
 }

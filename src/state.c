@@ -1,6 +1,7 @@
 /*
  * state.c - occurrences and run log in the state database (db/state/).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "state.h"
@@ -116,4 +117,36 @@ state_meta_set(struct db *db, const char *key, const char *value,
 		return db_status_of(rc);
 	}
 	return DB_OK;
+}
+
+enum db_status
+state_meta_get(struct db *db, const char *key, char *out, size_t size,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	enum db_status s;
+	int rc;
+
+	if (size)
+		out[0] = '\0';
+	if (!db->has_state)
+		return DB_NOTFOUND;
+	if ((s = db_prepare(db, "SELECT value FROM state.meta WHERE key = ?1",
+	    &st, err)) != DB_OK)
+		return s;
+	db_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if ((v = sqlite3_column_text(st, 0)) != NULL && size)
+			snprintf(out, size, "%s", (const char *)v);
+		s = DB_OK;
+	} else if (rc == SQLITE_DONE)
+		s = DB_NOTFOUND;
+	else {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	}
+	sqlite3_finalize(st);
+	return s;
 }
