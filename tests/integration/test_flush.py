@@ -403,3 +403,40 @@ def test_a_message_flushed_after_a_crash_before_its_record_is_not_resent(
     assert r.returncode == 0, r.stderr
     assert box.queue() == []
     assert len(srv.messages()) == 1
+
+
+def test_progress_on_a_terminal_only(box, smtp_server):
+    import pty
+    srv = smtp_server()
+    smtp_conf(box, srv.url)
+    queued_box(box, 12)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(box.cmd("flush", "--now", NOW_ARG),
+                             stdout=subprocess.PIPE, stderr=slave,
+                             env=run_env(), cwd=box.root)
+        p.wait(timeout=60)
+        os.close(slave)
+        slave = None
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0
+    assert b"flush: 12/12" in out
+    assert len(srv.messages()) == 12
+    # On a pipe (cron), nothing: test_empty... and the others check that
+    # a successful flush writes nothing to stderr.
+    box.add(pdf_path="r0.pdf", scheduled_at="2026-11-23 07:59:00")
+    box.run("send", "--now", NOW_ARG)
+    r = box.run("flush", "--now", NOW_ARG)
+    assert r.returncode == 0 and r.stderr == ""
