@@ -196,4 +196,6 @@ install: $(PROG)
 clean:
 	rm -rf build
 
+include cross/cross.mk
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -105,8 +105,9 @@ check_smtp(struct check_state *cs, const struct conf *c)
 	st = smtp_probe(&o, &p);
 	smtpconf_wipe(&password);
 	if (st != SMTP_OK) {
-		buf_printf(&detail, "%s: %s", c->smtp_url, p.outcome.code ?
-		    p.outcome.reply.data : p.outcome.error.data);
+		buf_printf(&detail, "%s: %s", c->smtp_url,
+		    p.outcome.error.len ? p.outcome.error.data :
+		    p.outcome.reply.data);
 		check_report(cs, 0, st == SMTP_CONFIG ? EXIT_CONFIG :
 		    EXIT_TEMPFAIL, "smtp", detail.data);
 		goto out;

@@ -402,7 +402,7 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		 * charged, and trying the others would fail the same way. */
 		log_warnx("flush: %s: %s; %u message(s) wait in the queue",
 		    ss == SMTP_CONFIG ? "configuration" : "server unavailable",
-		    out.code ? out.reply.data : out.error.data,
+		    out.error.len ? out.error.data : out.reply.data,
 		    f->res->queued - f->res->delivered - f->res->failed -
 		    f->res->expired);
 		f->res->tried--;

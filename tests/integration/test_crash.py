@@ -45,7 +45,9 @@ def test_two_concurrent_sends_queue_each_report_once(ready):
 
 
 def test_sigkill_at_random_instants_loses_and_duplicates_nothing(ready):
-    n = 120
+    # Enough reports, and kills soon enough, that even an optimised
+    # static build is caught in the middle of its run.
+    n = 400
     add_many(ready, n)
     rng = random.Random(int(os.environ.get("SENDREPORTS_SEED", "20261123")))
     kills = 0
@@ -54,7 +56,7 @@ def test_sigkill_at_random_instants_loses_and_duplicates_nothing(ready):
                              env=run_env(), cwd=ready.root,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.0, 0.25))
+        time.sleep(rng.uniform(0.0, 0.08))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1

@@ -1,0 +1,124 @@
+#!/bin/sh
+# build-libs.sh ARCH - builds the libraries of the static binary for ARCH
+# (x86_64, aarch64, armhf) from the unpacked Debian sources of
+# build/cross/src, with only what sendreports uses, into
+# build/cross/ARCH/prefix.  Each library leaves a stamp there, so a second
+# run does nothing.  Run from the top of the tree; cross/cross.mk calls it.
+set -eu
+
+arch=$1
+top=$(pwd)
+src=$top/build/cross/src
+out=$top/build/cross/$arch
+prefix=$out/prefix
+. "$top/cross/arch.sh"
+
+export CC AR RANLIB STRIP NM
+export CFLAGS="$CROSS_CFLAGS"
+# Never the host's .pc files (Debian has libcurl's and sqlite3's).
+export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=
+jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$prefix/lib" "$prefix/include" "$out/obj"
+
+step() {	# step NAME: whether NAME is still to build
+	[ -f "$prefix/.stamp-$1" ] && return 1
+	echo "  LIB     $1 ($arch)"
+	rm -rf "$out/obj/$1"
+	return 0
+}
+done_step() { touch "$prefix/.stamp-$1"; }
+
+if step zlib; then
+	cp -a "$src/zlib" "$out/obj/zlib"
+	(cd "$out/obj/zlib" && ./configure --static --prefix="$prefix" \
+	    >/dev/null && make -j"$jobs" libz.a >/dev/null &&
+	    make install >/dev/null)
+	done_step zlib
+fi
+
+if step mbedtls; then
+	# Upstream's default configuration (Debian's adds HAVEGE, MD4,
+	# threading); what is unused goes at link time.
+	cp -a "$src/mbedtls" "$out/obj/mbedtls"
+	(cd "$out/obj/mbedtls" && make -C library -j"$jobs" CC="$CC" \
+	    AR="$AR" CFLAGS="$CFLAGS" libmbedcrypto.a libmbedx509.a \
+	    libmbedtls.a >/dev/null)
+	cp -R "$out/obj/mbedtls/include/mbedtls" \
+	    "$out/obj/mbedtls/include/psa" "$prefix/include/"
+	cp "$out/obj/mbedtls/library/"libmbed*.a "$prefix/lib/"
+	done_step mbedtls
+fi
+
+if step curl; then
+	cp -a "$src/curl" "$out/obj/curl"
+	(cd "$out/obj/curl" &&
+	    patch -p1 -s < "$top/cross/patches/curl-nohttp-pingpong.patch" &&
+	    ./configure --host="$HOST" --prefix="$prefix" \
+	    --disable-shared --enable-static --disable-dependency-tracking \
+	    --disable-http --disable-ftp --disable-file --disable-ldap \
+	    --disable-ldaps --disable-rtsp --disable-proxy --disable-dict \
+	    --disable-telnet --disable-tftp --disable-pop3 --disable-imap \
+	    --disable-smb --disable-gopher --disable-mqtt --disable-manual \
+	    --disable-ntlm --disable-ntlm-wb --disable-tls-srp \
+	    --disable-unix-sockets --disable-cookies --disable-doh \
+	    --disable-netrc --disable-alt-svc --disable-hsts \
+	    --disable-headers-api --disable-websockets --disable-dnsshuffle \
+	    --disable-progress-meter --disable-libcurl-option \
+	    --enable-smtp --enable-mime --enable-threaded-resolver \
+	    --enable-ipv6 --enable-verbose \
+	    --without-zlib --without-brotli --without-zstd --without-libpsl \
+	    --without-libidn2 --without-librtmp --without-libssh2 \
+	    --without-libssh --without-nghttp2 --without-nghttp3 \
+	    --without-ngtcp2 --without-quiche --without-msh3 --without-hyper \
+	    --without-gssapi --without-libgsasl \
+	    --with-mbedtls="$prefix" \
+	    --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
+	    --without-ca-path >configure.out 2>&1 || {
+		tail -n 30 configure.out >&2; exit 1; } &&
+	    grep -q "Protocols:.*SMTP SMTPS" configure.out &&
+	    make -C lib -j"$jobs" >/dev/null &&
+	    make -C lib install >/dev/null && make -C include install \
+	    >/dev/null)
+	done_step curl
+fi
+
+if step libharu; then
+	mkdir -p "$out/obj/libharu"
+	cp "$src/libharu/include/"*.h "$prefix/include/"
+	cp "$top/cross/hpdf_config.h" "$prefix/include/"
+	for c in "$src/libharu/src/"*.c; do
+		$CC $CFLAGS -I"$prefix/include" -c "$c" \
+		    -o "$out/obj/libharu/$(basename "$c" .c).o"
+	done
+	rm -f "$prefix/lib/libhpdf.a"
+	$AR rcs "$prefix/lib/libhpdf.a" "$out/obj/libharu/"*.o
+	done_step libharu
+fi
+
+if step sqlite3; then
+	# The amalgamation is made once on the host (tclsh), for every arch.
+	amal=$top/build/cross/sqlite-amalgamation
+	if [ ! -f "$amal/sqlite3.c" ]; then
+		rm -rf "$amal" && mkdir -p "$amal"
+		(cd "$amal" && CC=cc CFLAGS=-O0 AR=ar RANLIB=ranlib \
+		    "$src/sqlite3/configure" --disable-tcl >/dev/null &&
+		    make sqlite3.c sqlite3.h >/dev/null)
+	fi
+	mkdir -p "$out/obj/sqlite3"
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $SQLITE_OPTIONS -c "$amal/sqlite3.c" \
+	    -o "$out/obj/sqlite3/sqlite3.o"
+	rm -f "$prefix/lib/libsqlite3.a"
+	$AR rcs "$prefix/lib/libsqlite3.a" "$out/obj/sqlite3/sqlite3.o"
+	cp "$amal/sqlite3.h" "$prefix/include/"
+	done_step sqlite3
+fi
+
+if step inih; then
+	mkdir -p "$out/obj/inih"
+	$CC $CFLAGS -c "$src/libinih/ini.c" -o "$out/obj/inih/ini.o"
+	rm -f "$prefix/lib/libinih.a"
+	$AR rcs "$prefix/lib/libinih.a" "$out/obj/inih/ini.o"
+	cp "$src/libinih/ini.h" "$prefix/include/"
+	done_step inih
+fi
