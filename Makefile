@@ -16,6 +16,8 @@ PYTHON		?= /usr/bin/python3
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SYSCONFDIR	?= /etc
+DATADIR		?= $(PREFIX)/share
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR		?=
 CFLAGS		?= -O2 -g
 LDFLAGS		?=
@@ -28,7 +30,7 @@ BUILD		?= build/host
 endif
 
 VERSION		:= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION)
-PKGS		:= sqlite3 libcurl inih
+PKGS		:= sqlite3 libcurl inih zlib
 PKG_STATIC	:= $(if $(STATIC),--static,)
 
 PROG_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -57,8 +59,12 @@ LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
 MIGRATIONS	:= $(sort $(wildcard db/[0-9]*.sql))
 STATE_MIGRATIONS := $(sort $(wildcard db/state/[0-9]*.sql))
 LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/reports_sql.o \
-		   $(BUILD)/gen/state_sql.o $(BUILD)/gen/zones.o
+		   $(BUILD)/gen/state_sql.o $(BUILD)/gen/zones.o \
+		   $(BUILD)/gen/cabundle.o
 ZONEINFO	?= /usr/share/zoneinfo
+# The CA bundle the binary carries for boxes without one; CA_BUNDLE= for
+# none.  Debian's ca-certificates, when the build machine has it.
+CA_BUNDLE	?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 MAIN_OBJ	:= $(BUILD)/main.o
 PROG		:= $(BUILD)/sendreports
 LIB		:= $(BUILD)/libsendreports.a
@@ -102,6 +108,14 @@ $(BUILD)/gen/state_sql.c: $(STATE_MIGRATIONS) scripts/sql2c.sh
 $(BUILD)/gen/zones.c: scripts/zones2c.sh $(wildcard $(ZONEINFO)/tzdata.zi)
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/zones2c.sh $(ZONEINFO) > $@.tmp && mv $@.tmp $@
+
+# Rebuilt when the bundle, or the choice of bundle, changes.
+$(BUILD)/gen/cabundle.c: scripts/ca2c.sh $(CA_BUNDLE) $(BUILD)/gen/ca_bundle_name
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/ca2c.sh $(CA_BUNDLE) > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/ca_bundle_name: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CA_BUNDLE)' | cmp -s - $@ || echo '$(CA_BUNDLE)' > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -179,19 +193,12 @@ bench: $(PROG) $(TOOL_BIN)
 demo: deps $(PROG)
 	$(Q)sh scripts/demo.sh $(PROG)
 
+# The binary, its send_scheduled_reports link, the configuration (never
+# overwritten), and the files of etc/ with the installed paths in them.
 install: $(PROG)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)
-	$(INSTALL) -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/sendreports
-	ln -sf sendreports $(DESTDIR)$(BINDIR)/send_scheduled_reports
-	@# A configuration already there is the operator's: never overwrite it.
-	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sendreports.ini ]; then \
-	    echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/sendreports.ini"; \
-	else \
-	    $(INSTALL) -m 0600 etc/sendreports.ini \
-	    $(DESTDIR)$(SYSCONFDIR)/sendreports.ini; fi
-	$(INSTALL) -d $(DESTDIR)$(PREFIX)/share/sendreports
-	$(INSTALL) -m 0644 etc/sendreports.ini etc/sendreports.cron \
-	    $(DESTDIR)$(PREFIX)/share/sendreports/
+	$(Q)DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) \
+	    DATADIR=$(DATADIR) SYSTEMDDIR=$(SYSTEMDDIR) INSTALL="$(INSTALL)" \
+	    sh scripts/install.sh host $(PROG)
 
 clean:
 	rm -rf build

@@ -4,15 +4,16 @@
 case "$arch" in
 x86_64)
 	CC=x86_64-linux-musl-gcc BINUTILS=x86_64-linux-gnu
-	HOST=x86_64-linux-musl QEMU= ARCH_CFLAGS= ;;
+	HOST=x86_64-linux-musl QEMU= ARCH_CFLAGS= OPENSSL_TARGET=linux-x86_64 ;;
 aarch64)
 	# gcc 12's outline atomics call glibc's __getauxval.
 	CC=aarch64-linux-musl-gcc BINUTILS=aarch64-linux-gnu
 	HOST=aarch64-linux-musl QEMU=qemu-aarch64-static
-	ARCH_CFLAGS=-mno-outline-atomics ;;
+	ARCH_CFLAGS=-mno-outline-atomics OPENSSL_TARGET=linux-aarch64 ;;
 armhf)
 	CC=arm-linux-musleabihf-gcc BINUTILS=arm-linux-gnueabihf
-	HOST=arm-linux-musleabihf QEMU=qemu-arm-static ARCH_CFLAGS= ;;
+	HOST=arm-linux-musleabihf QEMU=qemu-arm-static ARCH_CFLAGS=
+	OPENSSL_TARGET=linux-armv4 ;;
 *)
 	echo "arch \"$arch\": x86_64, aarch64 or armhf" >&2
 	exit 2 ;;

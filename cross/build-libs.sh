@@ -2,14 +2,21 @@
 # build-libs.sh ARCH - builds the libraries of the static binary for ARCH
 # (x86_64, aarch64, armhf) from the unpacked Debian sources of
 # build/cross/src, with only what sendreports uses, into
-# build/cross/ARCH/prefix.  Each library leaves a stamp there, so a second
-# run does nothing.  Run from the top of the tree; cross/cross.mk calls it.
+# build/cross/ARCH/prefix (TLS=openssl: build/cross/ARCH-openssl/prefix,
+# with OpenSSL in place of mbedTLS).  Each library leaves a stamp there,
+# so a second run does nothing.  Run from the top of the tree;
+# cross/cross.mk calls it.
 set -eu
 
 arch=$1
 top=$(pwd)
 src=$top/build/cross/src
-out=$top/build/cross/$arch
+TLS=${TLS:-mbedtls}
+if [ "$TLS" = openssl ]; then
+	out=$top/build/cross/$arch-openssl
+else
+	out=$top/build/cross/$arch
+fi
 prefix=$out/prefix
 . "$top/cross/arch.sh"
 
@@ -20,13 +27,22 @@ export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$prefix/lib" "$prefix/include" "$out/obj"
 
-step() {	# step NAME: whether NAME is still to build
-	[ -f "$prefix/.stamp-$1" ] && return 1
-	echo "  LIB     $1 ($arch)"
-	rm -rf "$out/obj/$1"
+# step NAME [FILE...]: whether NAME is still to build.  Its stamp holds the
+# sum of the files it is built from (arch.sh's flags, patches,
+# configurations), so changing one rebuilds it.
+step() {
+	name=$1
+	shift
+	key=$(cat "$top/cross/arch.sh" "$@" | sha256sum | cut -c1-16)
+	[ "$(cat "$prefix/.stamp-$name" 2>/dev/null)" = "$key" ] && return 1
+	echo "  LIB     $name ($arch)"
+	rm -rf "$out/obj/$name" "$prefix/.stamp-$name"
 	return 0
 }
-done_step() { touch "$prefix/.stamp-$1"; }
+done_step() { echo "$key" > "$prefix/.stamp-$1"; }
+mbedtls_config=$top/cross/mbedtls-config.h
+mbedtls_patch=$top/cross/patches/mbedtls-getrandom-musl.patch
+curl_patch=$top/cross/patches/curl-nohttp-pingpong.patch
 
 if step zlib; then
 	cp -a "$src/zlib" "$out/obj/zlib"
@@ -36,10 +52,18 @@ if step zlib; then
 	done_step zlib
 fi
 
-if step mbedtls; then
-	# Upstream's default configuration (Debian's adds HAVEGE, MD4,
-	# threading); what is unused goes at link time.
+if [ "$TLS" = mbedtls ] && step mbedtls "$mbedtls_config" "$mbedtls_patch"
+then
+	# Upstream's default configuration less what cross/mbedtls-config.h
+	# leaves out, included where config.h allows a user's file.
 	cp -a "$src/mbedtls" "$out/obj/mbedtls"
+	(cd "$out/obj/mbedtls" && patch -p1 -s < "$mbedtls_patch")
+	cp "$mbedtls_config" "$out/obj/mbedtls/include/mbedtls/"
+	sed -i 's|^#if defined(MBEDTLS_USER_CONFIG_FILE)$|#include "mbedtls/mbedtls-config.h"\n&|' \
+	    "$out/obj/mbedtls/include/mbedtls/config.h"
+	grep -q '^#include "mbedtls/mbedtls-config.h"' \
+	    "$out/obj/mbedtls/include/mbedtls/config.h"
+	rm -rf "$prefix/include/mbedtls" "$prefix/include/psa"
 	(cd "$out/obj/mbedtls" && make -C library -j"$jobs" CC="$CC" \
 	    AR="$AR" CFLAGS="$CFLAGS" libmbedcrypto.a libmbedx509.a \
 	    libmbedtls.a >/dev/null)
@@ -49,10 +73,34 @@ if step mbedtls; then
 	done_step mbedtls
 fi
 
-if step curl; then
+if [ "$TLS" = openssl ] && step openssl; then
+	# What a TLS client needs: no engines, modules, apps, legacy ciphers,
+	# no kernel headers for secure memory (musl's wrapper has none).
+	cp -a "$src/openssl" "$out/obj/openssl"
+	(cd "$out/obj/openssl" && ./Configure "$OPENSSL_TARGET" \
+	    --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl \
+	    no-shared no-dso no-engine no-module no-legacy no-tests no-apps \
+	    no-docs no-ui-console no-secure-memory no-async no-afalgeng \
+	    no-comp no-dtls no-srp no-psk no-ssl3 no-tls1 no-tls1_1 \
+	    no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-md4 no-seed no-whirlpool \
+	    no-camellia no-aria no-sm2 no-sm3 no-sm4 no-gost no-cast \
+	    no-bf no-des no-cms no-ts no-ocsp no-srtp no-ct no-siphash \
+	    no-scrypt no-cmac no-ec2m >configure.out \
+	    2>&1 || { tail -n 30 configure.out >&2; exit 1; }
+	    make -j"$jobs" build_libs >/dev/null && make install_dev \
+	    >/dev/null)
+	done_step openssl
+fi
+
+if [ "$TLS" = openssl ]; then
+	with_tls=--with-openssl=$prefix
+else
+	with_tls=--with-mbedtls=$prefix
+fi
+if step curl "$curl_patch" "$mbedtls_config"; then
 	cp -a "$src/curl" "$out/obj/curl"
 	(cd "$out/obj/curl" &&
-	    patch -p1 -s < "$top/cross/patches/curl-nohttp-pingpong.patch" &&
+	    patch -p1 -s < "$curl_patch" &&
 	    ./configure --host="$HOST" --prefix="$prefix" \
 	    --disable-shared --enable-static --disable-dependency-tracking \
 	    --disable-http --disable-ftp --disable-file --disable-ldap \
@@ -71,7 +119,7 @@ if step curl; then
 	    --without-libssh --without-nghttp2 --without-nghttp3 \
 	    --without-ngtcp2 --without-quiche --without-msh3 --without-hyper \
 	    --without-gssapi --without-libgsasl \
-	    --with-mbedtls="$prefix" \
+	    "$with_tls" \
 	    --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
 	    --without-ca-path >configure.out 2>&1 || {
 		tail -n 30 configure.out >&2; exit 1; } &&
@@ -82,7 +130,7 @@ if step curl; then
 	done_step curl
 fi
 
-if step libharu; then
+if step libharu "$top/cross/hpdf_config.h"; then
 	mkdir -p "$out/obj/libharu"
 	cp "$src/libharu/include/"*.h "$prefix/include/"
 	cp "$top/cross/hpdf_config.h" "$prefix/include/"

@@ -93,8 +93,9 @@ struct smtp_options {
 	const char	*url;		/* smtp://host[:port][/ehlo-name],
 					   smtps://host[:port] */
 	enum smtp_tls	 tls;
-	const char	*ca_file;	/* NULL: libcurl's default bundle, which
-					   must then exist */
+	const char	*ca_file;	/* NULL: libcurl's default bundle, or
+					   else the built-in one (cabundle.h);
+					   one of them must exist */
 	const char	*username;	/* NULL or "": no AUTH */
 	const char	*password;	/* the caller reads password_file */
 	long		 connect_timeout_s;	/* <= 0: 30 */
@@ -191,6 +192,10 @@ struct smtp_probe {
 	int			starttls_offered; /* by the first EHLO */
 	int			tls;		/* the dialogue ended in TLS */
 	int			authenticated;	/* AUTH got 235 */
+	const char		*ca_source;	/* where the certificates came
+						   from: "ca_file", "system",
+						   "built-in"; NULL without
+						   TLS.  Static. */
 	struct smtp_outcome	outcome;	/* the last reply, the error */
 };
 

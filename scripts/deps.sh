@@ -6,7 +6,7 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev libcurl4-openssl-dev
 libhpdf-dev libinih-dev libcmocka-dev python3 python3-pytest python3-aiosmtpd
 qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3 time
-busybox-static tzdata"
+busybox-static tzdata zlib1g-dev ca-certificates"
 # Arguments name more packages (make bench: msmtp, to compare against).
 PACKAGES="$PACKAGES $*"
 

@@ -86,6 +86,19 @@ check_readable(struct check_state *cs, const char *what, const char *path,
 }
 
 /* Connects as flush would, and says what the server offers. */
+/* The probe's certificate source, as the operator reads it. */
+static const char *
+check_ca_words(const char *source)
+{
+	if (source == NULL)
+		return "nothing";
+	if (strcmp(source, "ca_file") == 0)
+		return "ca_file";
+	if (strcmp(source, "system") == 0)
+		return "the system's CA bundle";
+	return "the built-in CA bundle";
+}
+
 static void
 check_smtp(struct check_state *cs, const struct conf *c)
 {
@@ -108,6 +121,9 @@ check_smtp(struct check_state *cs, const struct conf *c)
 		buf_printf(&detail, "%s: %s", c->smtp_url,
 		    p.outcome.error.len ? p.outcome.error.data :
 		    p.outcome.reply.data);
+		if (p.ca_source != NULL)
+			buf_printf(&detail, " (certificates: %s)",
+			    check_ca_words(p.ca_source));
 		check_report(cs, 0, st == SMTP_CONFIG ? EXIT_CONFIG :
 		    EXIT_TEMPFAIL, "smtp", detail.data);
 		goto out;
@@ -115,9 +131,12 @@ check_smtp(struct check_state *cs, const struct conf *c)
 	buf_printf(&detail, "%s: %s", c->smtp_url, p.greeting.data);
 	check_report(cs, 1, 0, "smtp", detail.data);
 	buf_reset(&detail);
-	buf_printf(&detail, "%s%s", p.tls ? "yes" : "no", p.tls ?
-	    ", certificate verified" : p.starttls_offered ?
-	    " (STARTTLS offered, not used: tls = none)" : "");
+	if (p.tls)
+		buf_printf(&detail, "yes, certificate verified against %s",
+		    check_ca_words(p.ca_source));
+	else
+		buf_printf(&detail, "no%s", p.starttls_offered ?
+		    " (STARTTLS offered, not used: tls = none)" : "");
 	check_report(cs, 1, 0, "smtp tls", detail.data);
 	if (c->username && *c->username)
 		check_report(cs, p.authenticated, EXIT_CONFIG, "smtp auth",

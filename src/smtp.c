@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "cabundle.h"
 #include "smtp.h"
 #include "smtp_dialogue.h"
 
@@ -26,6 +27,8 @@
 struct smtp_session {
 	CURL			*curl;
 	int			 smtps;
+	const char		*ca_source;	/* static: "ca_file", "system",
+						   "built-in", NULL: no TLS */
 	struct smtp_dialogue	 d;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -88,36 +91,77 @@ out:
 	return rv;
 }
 
-/* The CA bundle must be there: verification is never skipped for lack of it. */
+/*
+ * Chooses where the certificates come from, in this order: the configured
+ * ca_file, which must be there; the bundle libcurl looks for on the box,
+ * kept up to date by its owner; the one the binary carries (cabundle.h).
+ * With none of them it fails: verification is never skipped for lack of a
+ * bundle.  0, or -1 with err set.
+ */
 static int
-smtp_check_ca(struct smtp_session *s, const char *ca_file, struct buf *err)
+smtp_set_ca(struct smtp_session *s, const char *ca_file, struct buf *err)
 {
+	struct curl_blob blob;
+	struct buf pem;
 	struct stat st;
 	char *path = NULL;
+	int rv = -1;
 
+	buf_init(&pem, cabundle_pem_len + 1);
 	if (ca_file != NULL) {
 		if (stat(ca_file, &st) == -1 || access(ca_file, R_OK) == -1) {
 			(void)buf_printf(err, "ca_file %s: %s", ca_file,
 			    strerror(errno));
-			return -1;
+			goto out;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			(void)buf_printf(err, "ca_file %s: not a regular file",
 			    ca_file);
-			return -1;
+			goto out;
 		}
-		return 0;
+		if (curl_easy_setopt(s->curl, CURLOPT_CAINFO, ca_file) !=
+		    CURLE_OK)
+			goto nomem;
+		s->ca_source = "ca_file";
+		rv = 0;
+		goto out;
 	}
 	if (curl_easy_getinfo(s->curl, CURLINFO_CAINFO, &path) == CURLE_OK &&
-	    path != NULL && access(path, R_OK) == 0)
-		return 0;
+	    path != NULL && access(path, R_OK) == 0) {
+		s->ca_source = "system";
+		rv = 0;
+		goto out;
+	}
 	path = NULL;
 	if (curl_easy_getinfo(s->curl, CURLINFO_CAPATH, &path) == CURLE_OK &&
-	    path != NULL && access(path, R_OK | X_OK) == 0)
-		return 0;
-	(void)buf_puts(err, "no CA bundle found where libcurl looks for one: "
-	    "set ca_file");
-	return -1;
+	    path != NULL && access(path, R_OK | X_OK) == 0) {
+		s->ca_source = "system";
+		rv = 0;
+		goto out;
+	}
+	if (cabundle_gz_len == 0) {
+		(void)buf_puts(err, "no CA bundle found where libcurl looks "
+		    "for one: set ca_file");
+		goto out;
+	}
+	if (cabundle_pem(&pem, err) == -1)
+		goto out;
+	blob.data = pem.data;
+	blob.len = pem.len;
+	blob.flags = CURL_BLOB_COPY;
+	/* The missing default file must not be tried (mbedTLS fails on it). */
+	if (curl_easy_setopt(s->curl, CURLOPT_CAINFO, NULL) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_CAPATH, NULL) != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+		goto nomem;
+	s->ca_source = "built-in";
+	rv = 0;
+	goto out;
+nomem:
+	(void)buf_puts(err, "libcurl refused the CA bundle");
+out:
+	buf_release(&pem);
+	return rv;
 }
 
 struct smtp_session *
@@ -147,7 +191,7 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 		goto fail;
 	}
 	if ((smtps || o->tls != SMTP_TLS_NONE) &&
-	    smtp_check_ca(s, o->ca_file, err) == -1) {
+	    smtp_set_ca(s, o->ca_file, err) == -1) {
 		errno = EINVAL;
 		goto fail;
 	}
@@ -167,8 +211,6 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	SET(CURLOPT_USE_SSL, use_ssl);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (o->ca_file != NULL)
-		SET(CURLOPT_CAINFO, o->ca_file);
 	if (o->username != NULL && *o->username != '\0') {
 		SET(CURLOPT_USERNAME, o->username);
 		SET(CURLOPT_PASSWORD, o->password);
@@ -416,6 +458,7 @@ smtp_probe(const struct smtp_options *o, struct smtp_probe *p)
 	if ((s = smtp_session_new(o, &p->outcome.error)) == NULL)
 		return errno == EINVAL ? SMTP_CONFIG : SMTP_UNAVAILABLE;
 	smtp_session_reset(s, &p->outcome, p);
+	p->ca_source = s->ca_source;
 	/* Without MAIL_RCPT nor UPLOAD, libcurl's SMTP "transfer" is one
 	 * custom command after the whole greeting/EHLO/STARTTLS/AUTH. */
 	if (curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP") !=

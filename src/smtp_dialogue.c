@@ -85,6 +85,7 @@ smtp_probe_init(struct smtp_probe *p)
 	p->starttls_offered = 0;
 	p->tls = 0;
 	p->authenticated = 0;
+	p->ca_source = NULL;
 	smtp_outcome_init(&p->outcome);
 }
 

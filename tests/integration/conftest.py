@@ -14,6 +14,9 @@ import pdfgen  # noqa: E402
 
 BIN = os.environ.get("SENDREPORTS_BIN")
 VALGRIND = os.environ.get("SENDREPORTS_VALGRIND") == "1"
+# A binary for another architecture runs under qemu-user, e.g.
+# SENDREPORTS_EMULATOR=qemu-aarch64-static (make check-cross).
+EMULATOR = os.environ.get("SENDREPORTS_EMULATOR", "").split()
 
 COLUMNS = ["id", "title", "recipients", "cc", "bcc", "subject", "body",
            "scheduled_at", "sent", "sent_at", "pdf_path", "report_data",
@@ -64,10 +67,10 @@ class Box:
         os.chmod(self.conf, mode)
 
     def cmd(self, *args):
-        return [BIN, "-c", self.conf] + [str(a) for a in args]
+        return EMULATOR + [BIN, "-c", self.conf] + [str(a) for a in args]
 
     def run(self, *args, env=None, timeout=120, input=None, argv=None):
-        argv = argv or self.cmd(*args)
+        argv = EMULATOR + argv if argv else self.cmd(*args)
         if VALGRIND:
             argv = ["valgrind", "-q", "--error-exitcode=99",
                     "--leak-check=full",

@@ -29,8 +29,9 @@ def daemon(box):
     procs = []
 
     def start(*args):
-        p = subprocess.Popen([box.cmd()[0], "-v", "-c", box.conf,
-                              "daemon"] + list(args),
+        argv = box.cmd("daemon", *args)
+        argv.insert(argv.index("-c"), "-v")
+        p = subprocess.Popen(argv,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=run_env(), cwd=box.root, text=True)
         procs.append(p)

@@ -1,0 +1,75 @@
+/*
+ * mbedtls-config.h - what the static build leaves out of mbedTLS 2.28:
+ * sendreports is a TLS 1.2 client of one mail relay, so the server side,
+ * DTLS, TLS 1.0/1.1, PSK, static ECDH, old or rare ciphers and curves, and
+ * key and certificate writing go.  Included by the library's config.h
+ * before check_config.h (cross/build-libs.sh), so the library, curl and
+ * the program all see the same configuration.  What stays: RSA, DHE-RSA,
+ * ECDHE-RSA and ECDHE-ECDSA key exchanges with AES-GCM, AES-CBC and
+ * ChaCha20-Poly1305; P-256, P-384, P-521 and X25519; X.509 parsing with
+ * CRLs; the error strings that make a TLS failure readable in the log.
+ */
+#undef MBEDTLS_SSL_SRV_C
+#undef MBEDTLS_SSL_CACHE_C
+#undef MBEDTLS_SSL_COOKIE_C
+#undef MBEDTLS_SSL_TICKET_C
+
+#undef MBEDTLS_SSL_PROTO_DTLS
+#undef MBEDTLS_SSL_DTLS_ANTI_REPLAY
+#undef MBEDTLS_SSL_DTLS_HELLO_VERIFY
+#undef MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE
+#undef MBEDTLS_SSL_DTLS_BADMAC_LIMIT
+#undef MBEDTLS_TIMING_C
+#undef MBEDTLS_NET_C
+
+/* TLS 1.2 only: a relay that offers nothing better is not to be trusted. */
+#undef MBEDTLS_SSL_PROTO_TLS1
+#undef MBEDTLS_SSL_PROTO_TLS1_1
+#undef MBEDTLS_SSL_CBC_RECORD_SPLITTING
+#undef MBEDTLS_SSL_TRUNCATED_HMAC
+#undef MBEDTLS_SSL_RENEGOTIATION
+#undef MBEDTLS_SSL_CONTEXT_SERIALIZATION
+
+#undef MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_DHE_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_RSA_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDH_RSA_ENABLED
+
+#undef MBEDTLS_ARC4_C
+#undef MBEDTLS_BLOWFISH_C
+#undef MBEDTLS_CAMELLIA_C
+#undef MBEDTLS_DES_C
+#undef MBEDTLS_XTEA_C
+#undef MBEDTLS_CCM_C
+#undef MBEDTLS_RIPEMD160_C
+#undef MBEDTLS_CIPHER_MODE_CFB
+#undef MBEDTLS_CIPHER_MODE_OFB
+#undef MBEDTLS_CIPHER_MODE_XTS
+#undef MBEDTLS_HKDF_C
+
+#undef MBEDTLS_ECP_DP_SECP192R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP224R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP192K1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP224K1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP256K1_ENABLED
+#undef MBEDTLS_ECP_DP_BP256R1_ENABLED
+#undef MBEDTLS_ECP_DP_BP384R1_ENABLED
+#undef MBEDTLS_ECP_DP_BP512R1_ENABLED
+#undef MBEDTLS_ECP_DP_CURVE448_ENABLED
+
+#undef MBEDTLS_PSA_CRYPTO_C
+#undef MBEDTLS_PSA_CRYPTO_STORAGE_C
+#undef MBEDTLS_PSA_ITS_FILE_C
+
+#undef MBEDTLS_PKCS12_C
+#undef MBEDTLS_PKCS5_C
+#undef MBEDTLS_GENPRIME
+#undef MBEDTLS_X509_CSR_PARSE_C
+#undef MBEDTLS_X509_CSR_WRITE_C
+#undef MBEDTLS_X509_CRT_WRITE_C
+#undef MBEDTLS_X509_CREATE_C
+#undef MBEDTLS_PEM_WRITE_C
+#undef MBEDTLS_SELF_TEST
+#undef MBEDTLS_VERSION_FEATURES
