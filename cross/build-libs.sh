@@ -79,8 +79,8 @@ if [ "$TLS" = openssl ] && step openssl; then
 	cp -a "$src/openssl" "$out/obj/openssl"
 	(cd "$out/obj/openssl" && ./Configure "$OPENSSL_TARGET" \
 	    --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl \
-	    no-shared no-dso no-engine no-module no-legacy no-tests no-apps \
-	    no-docs no-ui-console no-secure-memory no-async no-afalgeng \
+	    no-shared no-dso no-engine no-module no-legacy no-tests \
+	    no-ui-console no-secure-memory no-async no-afalgeng \
 	    no-comp no-dtls no-srp no-psk no-ssl3 no-tls1 no-tls1_1 \
 	    no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-md4 no-seed no-whirlpool \
 	    no-camellia no-aria no-sm2 no-sm3 no-sm4 no-gost no-cast \

@@ -3,10 +3,11 @@
 #   make static                   build/<host arch>/sendreports
 #   make cross ARCH=aarch64       or armhf, x86_64
 #   make sizes                    each target's size, per library
-#   make check-cross              the BusyBox root test on the host's
-#                                 static binary, the integration suite on
-#                                 aarch64 and armhf under qemu-user, and
-#                                 the size budget
+#   make check-cross              the size budget, the BusyBox root test
+#                                 on the host's static binary, the
+#                                 integration suite on aarch64 and armhf
+#                                 under qemu-user, and the TLS=openssl
+#                                 build's delivery tests
 #   make install-busybox DESTDIR=ROOT [ARCH=armhf]
 #                                 a BusyBox root: the static binary, the
 #                                 init script, the hooks, the examples
@@ -44,3 +45,8 @@ check-cross: deps
 	    $(PYTHON) -m pytest -q -p no:cacheprovider -rs \
 	    tests/integration/test_busybox_root.py
 	$(Q)set -e; for a in aarch64 armhf; do sh cross/check-arch.sh $$a; done
+	$(Q)TLS=openssl sh cross/static.sh $(CROSS_HOST_ARCH)
+	$(Q)SENDREPORTS_BIN=$(abspath build/$(CROSS_HOST_ARCH)-openssl/sendreports) \
+	    SENDREPORTS_STATIC_BIN=$(abspath build/$(CROSS_HOST_ARCH)-openssl/sendreports) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration/test_flush.py \
+	    tests/integration/test_busybox_root.py
