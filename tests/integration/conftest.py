@@ -5,6 +5,7 @@ import email.policy
 import os
 import sqlite3
 import subprocess
+import time
 import sys
 
 import pytest
@@ -43,6 +44,36 @@ def run_env(extra=None):
         else:
             env[k] = v
     return env
+
+
+def now_utc(delta=0):
+    """The real clock in the database's format, delta seconds away."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + delta))
+
+
+def wait_for(cond, timeout=20.0):
+    """Polls cond() until it is true (True) or timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def insert_report(db, row):
+    """Inserts row (column: value) into the reports database at path db,
+    as the sync job would; returns its id."""
+    c = sqlite3.connect(db, timeout=10)
+    try:
+        with c:
+            cur = c.execute(
+                "INSERT INTO scheduled_reports (%s) VALUES (%s)" %
+                (", ".join(row), ", ".join("?" * len(row))),
+                list(row.values()))
+        return cur.lastrowid
+    finally:
+        c.close()
 
 
 class Box:
@@ -94,16 +125,7 @@ class Box:
         row = {"title": "Ventes", "recipients": "a@example.com",
                "scheduled_at": "2026-11-23 07:00:00"}
         row.update(cols)
-        c = self.connect()
-        try:
-            with c:
-                cur = c.execute(
-                    "INSERT INTO scheduled_reports (%s) VALUES (%s)" %
-                    (", ".join(row), ", ".join("?" * len(row))),
-                    list(row.values()))
-            return cur.lastrowid
-        finally:
-            c.close()
+        return insert_report(self.db, row)
 
     def add_pdf(self, name, size=0, text="Stored report"):
         path = os.path.join(self.pdf_dir, name)

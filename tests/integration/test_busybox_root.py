@@ -12,13 +12,13 @@ import email.policy
 import json
 import os
 import shutil
-import sqlite3
 import stat
 import subprocess
 import time
 
 import pytest
 
+from conftest import insert_report, now_utc, wait_for
 from smtpfixture import smtp_pki, smtp_server  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,19 +37,6 @@ pytestmark = [
 
 DATA = {"title": "Ventes — octobre", "columns": ["Produit", "Montant"],
         "rows": [["Café", 345.5], ["Thé", 210]]}
-
-
-def utc(delta=0):
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + delta))
-
-
-def wait_for(cond, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Root:
@@ -112,18 +99,9 @@ class Root:
 
     def add_report(self, **cols):
         row = {"title": "Ventes", "recipients": "Zoë <zoe@example.com>",
-               "scheduled_at": utc(-5), "report_data": json.dumps(DATA)}
+               "scheduled_at": now_utc(-5), "report_data": json.dumps(DATA)}
         row.update(cols)
-        c = sqlite3.connect(self.db, timeout=10)
-        try:
-            with c:
-                cur = c.execute(
-                    "INSERT INTO scheduled_reports (%s) VALUES (%s)" %
-                    (", ".join(row), ", ".join("?" * len(row))),
-                    list(row.values()))
-            return cur.lastrowid
-        finally:
-            c.close()
+        return insert_report(self.db, row)
 
     def queue(self):
         q = os.path.join(self.spool, "queue")

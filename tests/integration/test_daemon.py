@@ -6,21 +6,8 @@ import time
 
 import pytest
 
-from conftest import run_env
+from conftest import now_utc, run_env, wait_for
 from smtpfixture import smtp_server  # noqa: F401
-
-
-def wait_for(cond, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def now_utc(delta=0):
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + delta))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from conftest import now_utc, wait_for
 from smtpfixture import smtp_server  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,19 +24,6 @@ pytestmark = [
                        reason="start-stop-daemon runs the binary itself: "
                        "a foreign one needs binfmt_misc, not qemu-user"),
 ]
-
-
-def now_utc(delta=0):
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + delta))
-
-
-def wait_for(cond, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Busybox:
