@@ -156,3 +156,63 @@ def test_busybox_crontab_line_ticks(busybox_box):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and r.stderr == ""     # cron mails nothing
     assert len(srv.messages()) == 1
+
+
+def run_install(kind, destdir, **paths):
+    env = dict(os.environ, DESTDIR=str(destdir), **paths)
+    return subprocess.run(["sh", "scripts/install.sh", kind,
+                           os.environ["SENDREPORTS_BIN"]],
+                          cwd=os.path.join(ETC, ".."), env=env,
+                          capture_output=True, text=True)
+
+
+def test_install_writes_the_installed_paths_and_keeps_a_configuration(
+        tmp_path):
+    d = tmp_path / "dest"
+    paths = {"BINDIR": "/opt/sr/bin", "SYSCONFDIR": "/opt/sr/etc",
+             "DATADIR": "/opt/sr/share", "SYSTEMDDIR": "/opt/sr/systemd"}
+    r = run_install("host", d, **paths)
+    assert r.returncode == 0, r.stderr
+    root = str(d)
+    assert os.access(root + "/opt/sr/bin/sendreports", os.X_OK)
+    assert os.readlink(root + "/opt/sr/bin/send_scheduled_reports") == \
+        "sendreports"
+    conf = root + "/opt/sr/etc/sendreports.ini"
+    assert os.stat(conf).st_mode & 0o777 == 0o600
+    for f, want in (("opt/sr/etc/init.d/S90sendreports",
+                     ["SENDREPORTS=/opt/sr/bin/sendreports",
+                      "CONFIG=/opt/sr/etc/sendreports.ini"]),
+                    ("opt/sr/etc/network/if-up.d/sendreports",
+                     ["exec /opt/sr/share/sendreports/sendreports-network-up"]),
+                    ("opt/sr/systemd/sendreports.service",
+                     ["ExecStart=/opt/sr/bin/sendreports -c "
+                      "/opt/sr/etc/sendreports.ini daemon"]),
+                    ("opt/sr/share/sendreports/sendreports.cron",
+                     ["/opt/sr/bin/sendreports -c "
+                      "/opt/sr/etc/sendreports.ini tick"])):
+        with open(os.path.join(root, f)) as fh:
+            text = fh.read()
+        for w in want:
+            assert w in text, (f, w)
+        assert "/usr/bin/sendreports" not in text
+    # The operator's configuration survives a second install.
+    with open(conf, "w") as f:
+        f.write("[mail]\nfrom = ops@example.com\n")
+    r = run_install("host", d, **paths)
+    assert r.returncode == 0 and "keeping" in r.stdout
+    with open(conf) as f:
+        assert f.read() == "[mail]\nfrom = ops@example.com\n"
+
+
+def test_install_busybox_needs_a_root(tmp_path):
+    r = run_install("busybox", "")
+    assert r.returncode != 0 and "DESTDIR" in r.stderr
+    r = run_install("busybox", tmp_path / "root")
+    assert r.returncode == 0, r.stderr
+    root = str(tmp_path / "root")
+    for f in ("usr/bin/sendreports", "etc/init.d/S90sendreports",
+              "etc/network/if-up.d/sendreports",
+              "usr/share/udhcpc/default.script.d/sendreports",
+              "usr/share/sendreports/sendreports-network-up"):
+        assert os.access(os.path.join(root, f), os.X_OK), f
+    assert not os.path.exists(os.path.join(root, "lib/systemd"))
