@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <hpdf.h>
+#include <sqlite3.h>
 
 #include "app.h"
+#include "cabundle.h"
 #include "exitcode.h"
 #include "log.h"
+#include "zones.h"
 
 #ifndef SENDREPORTS_VERSION
 #define SENDREPORTS_VERSION "unknown"
@@ -84,6 +88,23 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* The version, and what it was built with: what an operator asks first. */
+static void
+print_version(void)
+{
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	printf("sendreports %s\n", SENDREPORTS_VERSION);
+	printf("libcurl %s (%s), SQLite %s, libharu %s, zone rules %s, ",
+	    cv->version, cv->ssl_version ? cv->ssl_version : "no TLS",
+	    sqlite3_libversion(), HPDF_GetVersion(),
+	    zones_version[0] ? zones_version : "none");
+	if (cabundle_count > 0)
+		printf("%u CA certificates built in\n", cabundle_count);
+	else
+		printf("no CA bundle built in\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,7 +153,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
 		case 'V':
-			printf("sendreports %s\n", SENDREPORTS_VERSION);
+			print_version();
 			return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
 		default:
 			usage(stderr);

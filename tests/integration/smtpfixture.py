@@ -105,7 +105,8 @@ class SmtpServer:
     host = HOST
 
     def __init__(self, directory, tls=None, pki=None, auth_user=None,
-                 auth_password=None, auth_required=False, **mode):
+                 auth_password=None, auth_required=False, tls_min=None,
+                 **mode):
         if tls not in (None, "starttls", "implicit"):
             raise ValueError("tls: None, 'starttls' or 'implicit'")
         self.dir = os.path.abspath(str(directory))
@@ -118,6 +119,7 @@ class SmtpServer:
         self.auth_user = auth_user
         self.auth_password = auth_password
         self.auth_required = auth_required
+        self.tls_min = tls_min
         self.proc = None
         self.port = None
         self.set_mode(**mode)
@@ -133,6 +135,8 @@ class SmtpServer:
             cmd += ["--cert", self.pki.cert, "--key", self.pki.key]
             if self.tls == "implicit":
                 cmd.append("--implicit-tls")
+            if self.tls_min:
+                cmd += ["--tls-min", self.tls_min]
         if self.auth_user is not None:
             pw = os.path.join(self.dir, "auth-password")
             _write_atomic(pw, (self.auth_password or "").encode() + b"\n")
@@ -216,7 +220,8 @@ class SmtpServer:
 
 def start_smtp_server(directory, **kwargs):
     """Starts a server whose files live in directory.  kwargs: tls, pki,
-    auth_user, auth_password, auth_required, and mode keys."""
+    auth_user, auth_password, auth_required, tls_min ("1.2", "1.3"), and
+    mode keys."""
     return SmtpServer(directory, **kwargs).start()
 
 

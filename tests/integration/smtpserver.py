@@ -262,6 +262,8 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--implicit-tls", action="store_true")
+    ap.add_argument("--tls-min", choices=["1.2", "1.3"],
+                    help="the oldest TLS version accepted")
     ap.add_argument("--auth-user")
     ap.add_argument("--auth-password-file")
     ap.add_argument("--auth-required", action="store_true")
@@ -275,6 +277,10 @@ def main():
     if args.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.cert, args.key)
+        if args.tls_min == "1.3":
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        elif args.tls_min == "1.2":
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     kwargs = {"hostname": "test.smtp.invalid", "timeout": 60}
     if args.auth_user:
         with open(args.auth_password_file) as f:

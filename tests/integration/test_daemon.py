@@ -75,7 +75,8 @@ def test_sigusr1_flushes_at_once(box, daemon, smtp_server):
     assert len(box.queue()) == 1
     p.send_signal(signal.SIGUSR1)
     assert wait_for(lambda: len(srv.messages()) == 1, timeout=15)
-    assert box.queue() == []
+    # The file goes once the server's reply is in: a moment later.
+    assert wait_for(lambda: box.queue() == [], timeout=15)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=20)
     assert p.returncode == 0

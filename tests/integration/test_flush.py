@@ -251,6 +251,27 @@ def test_starttls_verified_delivers(box, smtp_server, smtp_pki):
     assert rec["tls"] is True
 
 
+def test_a_relay_that_demands_tls_1_3(box, smtp_server, smtp_pki):
+    # The mbedTLS build is a TLS 1.2 client (TLS=openssl is for such a
+    # relay): it stops the run, charges nothing, and says why.
+    version = box.run("--version").stdout
+    srv = smtp_server(tls="starttls", pki=smtp_pki, tls_min="1.3")
+    smtp_conf(box, srv.url, tls="required",
+              extra="ca_file = %s\n" % smtp_pki.ca)
+    queued_box(box, 1)
+    r = box.run("flush", "--now", NOW_ARG)
+    if "(mbedTLS/" in version:
+        assert r.returncode == 75, r.stderr
+        assert "STARTTLS" in r.stderr or "SSL" in r.stderr, r.stderr
+        assert srv.messages() == []
+        [line] = queue_lines(box)
+        assert line[4] == "queued" and line[5] == "0"
+    else:
+        assert r.returncode == 0, r.stderr
+        [rec] = srv.records()
+        assert rec["tls"] is True
+
+
 def test_unknown_ca_is_refused_and_charges_nothing(box, smtp_server,
                                                    smtp_pki):
     srv = smtp_server(tls="starttls", pki=smtp_pki)
