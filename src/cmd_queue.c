@@ -75,9 +75,9 @@ queue_print(struct app *app, struct spool *s, const struct queue_entry *e,
 	state = e->where == QUEUE_FAILED ? "failed" : e->attempts ?
 	    "deferred" : "queued";
 	if (e->where == QUEUE_FAILED)
-		strcpy(when, "-");
+		(void)snprintf(when, sizeof(when), "-");
 	else if (e->next_try <= now)
-		strcpy(when, "now");
+		(void)snprintf(when, sizeof(when), "now");
 	else if (time_format_local(e->next_try, app->conf.timezone, when,
 	    sizeof(when)) == -1)
 		time_format_db(e->next_try, when);

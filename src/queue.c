@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,7 +113,9 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 			l->v = nv;
 		}
 		memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
-		strcpy(l->v[l->n].name, de->d_name);	/* length checked */
+		/* queue_is_message() checked that the name fits. */
+		(void)snprintf(l->v[l->n].name, sizeof(l->v[l->n].name), "%s",
+		    de->d_name);
 		l->v[l->n].where = where;
 		l->v[l->n].size = st.st_size;
 		l->v[l->n].mtime = st.st_mtime;

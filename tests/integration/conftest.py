@@ -61,6 +61,16 @@ def wait_for(cond, timeout=20.0):
     return False
 
 
+def kill_from_pidfile(pid):
+    """Teardown: SIGKILL the daemon whose pid was read from its pidfile
+    (None: nothing to do), if it still runs."""
+    if pid:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+
+
 def insert_report(db, row):
     """Inserts row (column: value) into the reports database at path db,
     as the sync job would; returns its id."""

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import insert_report, now_utc, wait_for
+from conftest import insert_report, kill_from_pidfile, now_utc, wait_for
 from smtpfixture import smtp_pki, smtp_server  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -119,12 +119,7 @@ class Root:
 def root(tmp_path):
     r = Root(tmp_path / "root")
     yield r
-    pid = r.pid()
-    if pid:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
+    kill_from_pidfile(r.pid())
 
 
 def plain_box(root, smtp_server, interval=60):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import now_utc, wait_for
+from conftest import kill_from_pidfile, now_utc, wait_for
 from smtpfixture import smtp_server  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,12 +72,7 @@ def busybox_box(box, smtp_server):
         return bb
     yield box, srv, make
     for bb in made:
-        pid = bb.pid()
-        if pid:
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
+        kill_from_pidfile(bb.pid())
 
 
 def test_init_script_start_status_stop(busybox_box):
