@@ -30,16 +30,25 @@ BUILD		?= build/host
 endif
 
 VERSION		:= $(shell git describe --tags --always --dirty 2>/dev/null || cat VERSION)
-PKGS		:= sqlite3 libcurl inih zlib
+# The libraries found by pkg-config.  Their flags are read when the build
+# runs, after `deps` has installed them (scripts/pkgflags.sh writes them
+# to $(PKGFLAGS).*), never when make reads this file: on a bare machine
+# they do not exist yet.  The static builds set PKGS= and PKG_LIBS.
+PKGS		?= sqlite3 libcurl inih zlib
 PKG_STATIC	:= $(if $(STATIC),--static,)
+PKGFLAGS	:= $(BUILD)/gen/pkgflags
+PKG_CFLAGS	?= $$(cat $(PKGFLAGS).cflags)
+PKG_LIBS	?= $$(cat $(PKGFLAGS).libs)
+# What installs the build's packages before anything is compiled (DEPS=
+# for none: the static builds bring their own).
+DEPS		?= sh scripts/deps.sh --build
 
 PROG_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   -Iinclude -I$(BUILD)/gen \
 		   -Wall -Wextra -Wshadow -Wwrite-strings -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
 		   -DSENDREPORTS_VERSION='"$(VERSION)"' -MMD -MP
-PROG_LIBS	:= $(shell $(PKG_CONFIG) $(PKG_STATIC) --libs $(PKGS) 2>/dev/null) -lhpdf -lm
-PROG_CFLAGS	+= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PROG_LIBS	?= $(PKG_LIBS) -lhpdf -lm
 
 ifneq ($(DEVELOPER),)
 PROG_CFLAGS	+= -Werror
@@ -79,7 +88,7 @@ Q		:= @
 endif
 
 .PHONY: all check check-unit check-integration check-valgrind demo deps \
-	install clean hdrcheck bench
+	deps-build install clean hdrcheck bench
 
 all: $(PROG)
 
@@ -91,10 +100,17 @@ $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJ)
 
-$(BUILD)/%.o: src/%.c
+$(BUILD)/%.o: src/%.c $(PKGFLAGS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The flags of the installed libraries, rewritten only when they change.
+# After deps-build, so that a bare machine gets its packages first.
+$(PKGFLAGS): FORCE | deps-build
+	@mkdir -p $(dir $@)
+	$(Q)PKG_CONFIG="$(PKG_CONFIG)" sh scripts/pkgflags.sh $@ \
+	    "$(PKG_STATIC)" $(PKGS)
 
 $(BUILD)/gen/reports_sql.c: $(MIGRATIONS) scripts/sql2c.sh
 	@mkdir -p $(dir $@)
@@ -117,8 +133,8 @@ $(BUILD)/gen/ca_bundle_name: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(CA_BUNDLE)' | cmp -s - $@ || echo '$(CA_BUNDLE)' > $@
 
-$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(PKGFLAGS)
+	$(Q)$(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Version changes rebuild main.o only.
 $(MAIN_OBJ): $(BUILD)/gen/version
@@ -130,25 +146,28 @@ FORCE:
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
+	$(Q)$(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(LIB) -lcmocka $(PROG_LIBS)
 
 # Small drivers the integration tests run (tests/tools/).
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(PROG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
+	$(Q)$(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(LIB) $(PROG_LIBS)
 
 # Each header compiles on its own.
-hdrcheck:
+hdrcheck: $(PKGFLAGS)
 	$(Q)for h in include/*.h; do \
 	    echo "#include \"$$(basename $$h)\"" | \
-	    $(CC) $(PROG_CFLAGS) -MF /dev/null -Werror -x c -fsyntax-only - || \
+	    $(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) -MF /dev/null -Werror -x c -fsyntax-only - || \
 	    exit 1; done
 
 deps:
 	$(Q)sh scripts/deps.sh
+
+deps-build:
+	$(if $(DEPS),$(Q)$(DEPS))
 
 # check builds a separate sanitized tree, so a plain `make` stays fast.
 # CHECK_BUILD and VALGRIND_BUILD let several checkouts' checks share a tree.
@@ -159,9 +178,10 @@ export ASAN_OPTIONS := abort_on_error=0:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(CHECK_VARS) hdrcheck check-unit check-integration
-	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 BUILD=$(VALGRIND_BUILD) \
-	    check-valgrind
+	$(Q)$(MAKE) --no-print-directory DEPS= $(CHECK_VARS) hdrcheck check-unit \
+	    check-integration
+	$(Q)$(MAKE) --no-print-directory DEPS= DEVELOPER=1 \
+	    BUILD=$(VALGRIND_BUILD) check-valgrind
 
 check-unit: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t; done
@@ -184,14 +204,17 @@ check-valgrind: $(PROG) $(UNIT_BIN)
 
 # Speed and memory, measured side by side in one run (bench/bench_*.py).
 BENCH_SRC	:= $(sort $(wildcard bench/bench_*.py))
-bench: $(PROG) $(TOOL_BIN)
+bench:
 	$(Q)sh scripts/deps.sh msmtp
+	$(Q)$(MAKE) --no-print-directory DEPS= $(PROG) $(TOOL_BIN)
 	$(Q)set -e; for b in $(BENCH_SRC); do echo "  BENCH   $$b"; \
 	    SENDREPORTS_BIN=$(abspath $(PROG)) \
 	    SENDREPORTS_TOOLS=$(abspath $(BUILD)/tools) $(PYTHON) $$b; done
 
-demo: deps $(PROG)
-	$(Q)sh scripts/demo.sh $(PROG)
+# deps first, then the build in a second make: never both at once.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory DEPS= $(PROG)
+	$(Q)sh scripts/demo.sh $(PROG) $(BUILD)/demo
 
 # The binary, its send_scheduled_reports link, the configuration (never
 # overwritten), and the files of etc/ with the installed paths in them.

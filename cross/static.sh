@@ -33,8 +33,10 @@ sh "$top/cross/build-libs.sh" "$arch"
 # The program, with the main Makefile's sources and rules; always linked
 # again, since the Makefile does not know when a library was rebuilt.
 rm -f "build/$name/sendreports"
+# PKGS= and DEPS=: nothing of the host's, neither its packages nor their
+# pkg-config flags.
 make --no-print-directory BUILD="build/$name" STATIC=1 CC="$CC" AR="$AR" \
-    PKG_CONFIG=false CFLAGS="$CROSS_CFLAGS -I$prefix/include \
+    PKGS= DEPS= CFLAGS="$CROSS_CFLAGS -I$prefix/include \
 -DCURL_STATICLIB" \
     LDFLAGS="-Wl,-Map=build/$name/sendreports.map" \
     PROG_LIBS="-L$prefix/lib -lcurl $tls_libs \

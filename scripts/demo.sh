@@ -1,30 +1,58 @@
 #!/bin/sh
-# demo.sh - runs the main job on a throw-away demo box under build/demo:
-# a database with reports due now (one with a stored PDF, one with only
-# data), `send`, and what was queued.
+# demo.sh BINARY DIR - the whole job on a throw-away box in DIR: a
+# database with two reports due now (one with a stored PDF, one with only
+# data for the fallback PDF), `send` spools them, `flush` delivers them to
+# a mail server of the demo's own on 127.0.0.1 (scripts/demo-sink.py),
+# and the end shows what that server received, the queue, the reports and
+# where the files are.  Colours only on a terminal.
 set -eu
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 TOP=$(pwd)
-DEMO=$TOP/build/demo
-rm -rf "$DEMO"
-mkdir -p "$DEMO"
+mkdir -p "$2"
+DEMO=$(cd "$2" && pwd)
+rm -rf "$DEMO"/*
+mkdir -p "$DEMO/received"
 cd "$DEMO"
 
-# The built-in defaults, with the paths moved into the demo directory.
-cat > sendreports.ini <<'INI'
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n$ %s\n' "$*"; }
+fi
+
+# The mail server, stopped by its PID however the demo ends.
+python3=/usr/bin/python3
+"$python3" "$TOP/scripts/demo-sink.py" "$DEMO/received" &
+sink=$!
+trap 'kill "$sink" 2>/dev/null || true' EXIT INT TERM
+i=0
+while [ ! -s "$DEMO/received/port" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 100 ] || ! kill -0 "$sink" 2>/dev/null; then
+		echo "demo: the demo's mail server did not start" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+port=$(cat "$DEMO/received/port")
+
+# The built-in defaults, with the paths moved into the demo directory and
+# the demo's server as the relay (on loopback: no TLS to set up).
+cat > sendreports.ini <<INI
 [database]
 path = reports.db
 [spool]
 dir = spool
 [pdf]
 dir = pdf
+[smtp]
+url = smtp://127.0.0.1:$port
+tls = none
 [log]
 syslog = no
 INI
 export SENDREPORTS_CONFIG="$DEMO/sendreports.ini"
 NOW=$(date -u '+%Y-%m-%dT%H:%M:%SZ')
-
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say sendreports initdb
 "$BIN" initdb
@@ -42,31 +70,37 @@ say sendreports send --dry-run
 "$BIN" send --dry-run
 
 say sendreports -v send
-rc=0
-"$BIN" -v send || rc=$?
-echo "(exit status $rc)"
-
-say sendreports list
-"$BIN" list
+"$BIN" -v send
 
 say sendreports queue
 "$BIN" queue
 
+say sendreports -v flush
+"$BIN" -v flush
+
+say "what the mail server on 127.0.0.1:$port received"
+"$python3" "$TOP/scripts/demo-sink.py" --summary "$DEMO/received"
+
+say sendreports queue
+"$BIN" queue
+echo "(empty: everything was delivered)"
+
+say sendreports list
+"$BIN" list
+
 say sendreports render 2 -o report-2.pdf
 "$BIN" render 2 -o report-2.pdf && ls -l report-2.pdf
-
-f=$(ls spool/queue/* | head -n 1)
-say "head -n 20 $f"
-head -n 20 "$f"
 
 cat <<EOF2
 
 The demo box is in $DEMO:
-  sendreports.ini   its configuration
+  sendreports.ini   its configuration (the relay: the demo's server)
   reports.db        the scheduled reports (sqlite3 reports.db)
-  spool/queue/      one file per message: envelope, then the MIME message
-  spool/state.db    what was spooled, and the run log
-  report-2.pdf      the fallback PDF rendered for report 2
-Nothing was delivered: the demo has no SMTP server.  With [smtp] url set,
-"sendreports flush" (or "tick", or "daemon") delivers the queue.
+  pdf/              the stored PDFs (report 1's, copied by schedule --pdf)
+  spool/state.db    what was spooled and delivered, and the run log
+                    (sendreports list --log)
+  received/*.eml    the messages as the mail server received them
+  report-2.pdf      the fallback PDF of report 2, rendered again
+On a real box, [smtp] url names your relay, and cron runs
+"sendreports tick" every minute (README: "On the box").
 EOF2

@@ -1,13 +1,25 @@
 #!/bin/sh
-# deps.sh - installs the Debian packages that building, testing and the demo
-# need, when some are missing.  Quiet and quick when everything is there.
+# deps.sh [--build] [PACKAGE...] - installs the Debian packages that
+# building, testing and the demo need, when some are missing.  Quiet and
+# quick when everything is there.
+#
+#   deps.sh            what make check and make demo need
+#   deps.sh --build    only what building the program needs (make, make
+#                      install): the compiler and the libraries
+#   deps.sh PKG...     more packages (make bench: msmtp, to compare against)
 set -eu
 
-PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev libcurl4-openssl-dev
-libhpdf-dev libinih-dev libcmocka-dev python3 python3-pytest python3-aiosmtpd
-qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3 time
-busybox-static tzdata zlib1g-dev ca-certificates"
-# Arguments name more packages (make bench: msmtp, to compare against).
+BUILD_PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev
+libcurl4-openssl-dev libhpdf-dev libinih-dev zlib1g-dev tzdata
+ca-certificates"
+if [ "${1:-}" = --build ]; then
+	shift
+	PACKAGES=$BUILD_PACKAGES
+else
+	PACKAGES="$BUILD_PACKAGES libcmocka-dev python3 python3-pytest
+python3-aiosmtpd qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3
+time busybox-static"
+fi
 PACKAGES="$PACKAGES $*"
 
 missing=""

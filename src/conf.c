@@ -394,6 +394,12 @@ conf_load(struct conf *c, const char *path, struct buf *err)
 		goto fail;
 	}
 	p.fp = fp;
+	/*
+	 * inih reads lines of 200 bytes unless told otherwise; Debian's
+	 * (every build of ours uses Debian's inih) takes the limit at run
+	 * time.  A line holds a key, " = " and a value of CONF_VALUE_MAX.
+	 */
+	ini_max_line = CONF_VALUE_MAX + 256;
 	rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	if (rc != 0) {
 		/* inih reports the first bad line; a syntax error does not

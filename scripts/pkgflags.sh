@@ -1,0 +1,41 @@
+#!/bin/sh
+# pkgflags.sh OUT STATIC PKG... - asks pkg-config for the compiler and
+# linker flags of the libraries, and writes them to OUT.cflags and
+# OUT.libs.  OUT itself is touched only when the flags changed, so the
+# objects that depend on it are rebuilt then and only then.  Run by make
+# when the build starts, after `deps` installed the packages: flags read
+# when make parses the Makefile would be those of a machine without them.
+#
+# A library pkg-config does not know stops the build here, with its name
+# and the packages to install, instead of at the link.
+set -eu
+
+out=$1
+static=$2
+shift 2
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+
+if [ $# -gt 0 ]; then
+	missing=""
+	for p in "$@"; do
+		$PKG_CONFIG --exists "$p" 2>/dev/null || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "build: $PKG_CONFIG does not know:$missing" >&2
+		echo "build: run 'make deps' as root (it installs the Debian" \
+		    "packages), or install their -dev packages" >&2
+		exit 1
+	fi
+	# shellcheck disable=SC2086
+	cflags=$($PKG_CONFIG --cflags "$@")
+	# shellcheck disable=SC2086
+	libs=$($PKG_CONFIG $static --libs "$@")
+else
+	cflags= libs=
+fi
+new=$(printf '%s\n%s\n' "$cflags" "$libs")
+if [ ! -f "$out" ] || [ "$(cat "$out")" != "$new" ]; then
+	printf '%s\n' "$cflags" > "$out.cflags"
+	printf '%s\n' "$libs" > "$out.libs"
+	printf '%s\n' "$new" > "$out"
+fi
