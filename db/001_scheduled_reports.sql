@@ -1,7 +1,9 @@
 -- The table the sync job writes, with exactly the columns of SPEC.md.
--- IF NOT EXISTS: a file made by the sync job already holds it, and this
--- migration runs again on every fresh copy (its user_version is 0).
-CREATE TABLE IF NOT EXISTS scheduled_reports (
+-- @table@ is the configured [database] table, as an SQL identifier.
+-- These migrations run only on a reports file the program created
+-- (initdb), or, told with initdb --create-table, to add the table to a
+-- file that holds others.
+CREATE TABLE IF NOT EXISTS @table@ (
     id           INTEGER PRIMARY KEY,
     title        TEXT NOT NULL,
     recipients   TEXT NOT NULL,

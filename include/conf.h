@@ -25,6 +25,7 @@ struct conf {
 	char		*path;		/* the file read; NULL: defaults only */
 
 	char		*db_path;
+	char		*table;		/* the reports table's name */
 	long		 busy_timeout_ms;
 
 	char		*spool_dir;

@@ -2,10 +2,15 @@
  * db.h - the SQLite connection: the reports database as "main" and the
  * state database (beside the spool) attached as "state".
  *
- * Opening applies the pending migrations of both (PRAGMA user_version),
- * puts both in WAL mode and sets the busy timeout, unless DB_READONLY is
- * asked for: then nothing at all is written to either file, which is what
- * `send --dry-run` promises.
+ * The reports database is the sync job's.  A file the program created
+ * itself (initdb on a new or empty file; PRAGMA application_id says so)
+ * gets its migrations and WAL mode; any other file, such as a copy of the
+ * BI application's own Django database, is never changed but for the
+ * contract's columns of the reports table (table.h): no table, index,
+ * journal mode or user_version of ours lands in it.  The state database
+ * is ours: it gets its migrations and WAL mode.  With DB_READONLY nothing
+ * at all is written to either file, which is what `send --dry-run` and
+ * `check` promise.
  */
 #ifndef SENDREPORTS_DB_H
 #define SENDREPORTS_DB_H
@@ -21,30 +26,48 @@ enum db_status {
 	DB_OK = 0,
 	DB_NOTFOUND,	/* no such row, or no database file */
 	DB_TEMPFAIL,	/* busy, locked, disk full: try again next run */
-	DB_ERROR	/* anything else: I/O error, corrupt, bad schema */
+	DB_ERROR,	/* anything else: I/O error, corrupt, bad schema */
+	DB_SCHEMA	/* the reports table is missing, or lacks a required
+			   column: the configuration names the wrong one */
 };
 
 enum db_flags {
 	DB_READONLY = 1 << 0,	/* write nothing, migrate nothing */
 	DB_CREATE = 1 << 1,	/* create the reports database if missing */
 	DB_STATE = 1 << 2,	/* attach the state database */
-	DB_STATE_ONLY = 1 << 3	/* with DB_STATE: main is an empty database
+	DB_STATE_ONLY = 1 << 3,	/* with DB_STATE: main is an empty database
 				   in memory, for the commands that need no
 				   reports (flush, queue, status) */
+	DB_CREATE_TABLE = 1 << 4 /* with DB_CREATE: create the reports table
+				   in a file that holds other tables */
 };
 
 #define DB_STATE_FILE	"state.db"	/* in the spool directory */
 
+/* The program's own reports files say so in their header. */
+#define DB_APPLICATION_ID	0x53524550	/* "SREP" */
+#define DB_TABLE_NAME_MAX	128
+
 struct db {
-	sqlite3	*h;
-	int	 has_state;	/* "state" is attached */
+	sqlite3		*h;
+	int		 has_state;	/* "state" is attached */
+	int		 ours;		/* main is a reports file we created */
+	/* The reports table (table.h): its name, and a bit per column of
+	 * enum table_column that it has, and that is NOT NULL. */
+	char		 table[DB_TABLE_NAME_MAX + 1];
+	unsigned	 columns;
+	unsigned	 notnull;
 };
 
 /*
- * Opens conf->db_path (and, with DB_STATE, <spool_dir>/state.db, which is
- * created unless DB_READONLY; read-only, a missing state database is simply
- * not attached).  Returns DB_OK, DB_NOTFOUND when the reports database does
- * not exist and DB_CREATE was not given, DB_TEMPFAIL when it is locked, or
+ * Opens conf->db_path and its reports table conf->table (and, with
+ * DB_STATE, <spool_dir>/state.db, which is created unless DB_READONLY;
+ * read-only, a missing state database is simply not attached).  With
+ * DB_CREATE a missing or empty reports file is created as ours, with the
+ * table; a file holding other tables gets the table only with
+ * DB_CREATE_TABLE.  Returns DB_OK, DB_NOTFOUND when the reports database
+ * does not exist and DB_CREATE was not given, DB_SCHEMA when the table is
+ * missing or lacks a required column, DB_TEMPFAIL when it is locked, or
  * DB_ERROR; on failure err holds the reason and db is closed.
  */
 enum db_status	db_open(struct db *db, const struct conf *conf, int flags,

@@ -1,8 +1,9 @@
 /*
  * migrations.h - the schema of the reports database, compiled in from the
  * numbered files of db/.  Migration N brings PRAGMA user_version from N-1
- * to N.  Every migration is written so that it also applies cleanly to a
- * file made by the sync job that holds only scheduled_reports.
+ * to N.  The reports migrations name the table @table@ and its index
+ * @due_index@, replaced by the configured name when they run; they run
+ * only on a reports file the program created (db.h).
  */
 #ifndef SENDREPORTS_MIGRATIONS_H
 #define SENDREPORTS_MIGRATIONS_H

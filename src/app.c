@@ -34,6 +34,8 @@ app_exit_for_db(int db_status)
 		return EXIT_NOINPUT;
 	case DB_TEMPFAIL:
 		return EXIT_TEMPFAIL;
+	case DB_SCHEMA:
+		return EXIT_CONFIG;
 	default:
 		return EXIT_IOERR;
 	}

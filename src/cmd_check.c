@@ -189,10 +189,16 @@ cmd_check(struct app *app, int argc, char **argv)
 	check_report(&cs, time_zone_check(c->timezone) == 0, EXIT_CONFIG,
 	    "timezone", detail.data);
 
+	/* Read-only: check changes nothing, least of all a database that
+	 * is the sync job's. */
 	buf_reset(&err);
-	s = db_open(&db, c, DB_STATE, &err);
+	s = db_open(&db, c, DB_STATE | DB_READONLY, &err);
 	if (s == DB_OK) {
-		check_report(&cs, 1, 0, "database", c->db_path);
+		buf_reset(&detail);
+		buf_printf(&detail, "%s, table %s%s", c->db_path, db.table,
+		    db.ours ? "" : " (not created by sendreports: read, and "
+		    "written only in its columns)");
+		check_report(&cs, 1, 0, "database", detail.data);
 		db_close(&db);
 	} else
 		check_report(&cs, 0, app_exit_for_db(s), "database", err.data);

@@ -1,6 +1,9 @@
 /*
- * cmd_initdb.c - `sendreports initdb`: creates or migrates the reports
- * database, the spool with its state database, and the PDF directory.
+ * cmd_initdb.c - `sendreports initdb [--create-table]`: creates or
+ * migrates the reports database, the spool with its state database, and
+ * the PDF directory.  The reports table is created in a new or empty file
+ * only; in a file that holds other tables (the BI application's own
+ * database), only with --create-table.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,11 +23,12 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	struct db db;
 	struct buf err;
 	enum db_status s;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, flags = DB_CREATE | DB_STATE;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: sendreports initdb\n");
+	if (argc == 2 && strcmp(argv[1], "--create-table") == 0)
+		flags |= DB_CREATE_TABLE;
+	else if (argc != 1) {
+		fprintf(stderr, "usage: sendreports initdb [--create-table]\n");
 		return EXIT_USAGE;
 	}
 	buf_init(&err, 4096);
@@ -42,15 +46,16 @@ cmd_initdb(struct app *app, int argc, char **argv)
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	s = db_open(&db, &app->conf, DB_CREATE | DB_STATE, &err);
+	s = db_open(&db, &app->conf, flags, &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
 		rc = s == DB_NOTFOUND ? EXIT_CANTCREAT : app_exit_for_db(s);
 		goto out;
 	}
+	printf("database %s ready (table %s%s)\nspool %s ready\n",
+	    app->conf.db_path, db.table, db.ours ? "" : ", in a database "
+	    "sendreports did not create", app->conf.spool_dir);
 	db_close(&db);
-	printf("database %s ready\nspool %s ready\n", app->conf.db_path,
-	    app->conf.spool_dir);
 out:
 	buf_release(&err);
 	return rc;

@@ -173,7 +173,7 @@ cmd_list(struct app *app, int argc, char **argv)
 	buf_init(&err, 4096);
 	buf_init(&sql, 1024);
 	buf_init(&line, 1 << 20);
-	s = db_open(&db, &app->conf, 0, &err);
+	s = db_open(&db, &app->conf, DB_READONLY, &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
 		rc = app_exit_for_db(s);
@@ -181,7 +181,7 @@ cmd_list(struct app *app, int argc, char **argv)
 	}
 	buf_printf(&sql, "SELECT id, sent, datetime(scheduled_at), "
 	    "scheduled_at, title, recipients, last_error, timezone, sent_at "
-	    "FROM scheduled_reports WHERE %s ORDER BY scheduled_at, id",
+	    "FROM temp.reports WHERE %s ORDER BY scheduled_at, id",
 	    where[filter]);
 	if ((s = db_prepare(&db, sql.data, &st, &err)) != DB_OK) {
 		log_warnx("%s", err.data);

@@ -138,7 +138,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 	};
 	struct queue_list q = { NULL, 0 }, failed = { NULL, 0 };
 	struct spool s = { -1, -1, -1, -1, NULL };
-	struct db db = { NULL, 0 };
+	struct db db = { 0 };
 	struct buf err;
 	time_t now = time(NULL);
 	size_t i;

@@ -22,7 +22,7 @@ cmd_render(struct app *app, int argc, char **argv)
 	struct render_options ro;
 	struct report r;
 	struct buf err;
-	struct db db = { NULL, 0 };
+	struct db db = { 0 };
 	char defname[64], *end;
 	const char *out = NULL, *arg = NULL;
 	enum db_status s;

@@ -21,6 +21,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pdfstore.h"
+#include "table.h"
 #include "timeutil.h"
 
 #define SCHEDULE_DATA_MAX	((size_t)256 << 20)
@@ -56,6 +57,92 @@ schedule_read_data(const char *path, struct buf *out)
 	if (fp != stdin)
 		fclose(fp);
 	return rc;
+}
+
+/*
+ * Prepares the INSERT of the new report into the table at hand, its
+ * values bound: every column the table has, "none" (table.h) for those
+ * not given, and a refusal for an option whose column it lacks.
+ */
+static enum db_status
+schedule_insert(struct db *db, const struct schedule_args *a,
+    const char *at_db, const struct buf *data, sqlite3_stmt **st,
+    struct buf *err)
+{
+	const struct {
+		enum table_column	 column;
+		const char		*option;
+		const char		*value;
+	} v[] = {
+		{ TABLE_TITLE, "--title", a->title ? a->title : a->subject ?
+		    a->subject : "Report" },
+		{ TABLE_RECIPIENTS, "--to", a->to },
+		{ TABLE_CC, "--cc", a->cc },
+		{ TABLE_BCC, "--bcc", a->bcc },
+		{ TABLE_SUBJECT, "--subject", a->subject },
+		{ TABLE_BODY, "--body", a->body },
+		{ TABLE_SCHEDULED_AT, "--at", at_db },
+		{ TABLE_SENT, NULL, "0" },
+		{ TABLE_SENT_AT, NULL, NULL },
+		{ TABLE_PDF_PATH, NULL, NULL },
+		{ TABLE_REPORT_DATA, "--data", a->data ? "" : NULL },
+		{ TABLE_SCHEDULE, "--every", a->every },
+		{ TABLE_TIMEZONE, "--tz", a->tz },
+		{ TABLE_LAST_ERROR, NULL, NULL },
+	};
+	struct buf sql, values;
+	enum db_status s = DB_ERROR;
+	size_t i;
+	int n = 0, bad = 0;
+
+	*st = NULL;
+	buf_init(&sql, 4096);
+	buf_init(&values, 1024);
+	bad |= buf_puts(&sql, "INSERT INTO ");
+	bad |= table_put_name(db, &sql);
+	bad |= buf_puts(&sql, " (");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (!table_has(db, v[i].column)) {
+			if (v[i].value && v[i].option) {
+				buf_printf(err, "%s: table %s has no column %s",
+				    v[i].option, db->table,
+				    table_column_name(v[i].column));
+				s = DB_SCHEMA;
+				goto out;
+			}
+			continue;
+		}
+		if (n++ > 0) {
+			bad |= buf_puts(&sql, ", ");
+			bad |= buf_puts(&values, ", ");
+		}
+		bad |= table_put_column(&sql, v[i].column);
+		if (v[i].value == NULL)
+			bad |= buf_puts(&values, table_none(db, v[i].column));
+		else
+			bad |= buf_printf(&values, "?%zu", i + 1);
+	}
+	bad |= buf_printf(&sql, ") VALUES (%s)", values.data);
+	if (bad) {
+		buf_printf(err, "schedule: statement too long");
+		goto out;
+	}
+	if ((s = db_prepare(db, sql.data, st, err)) != DB_OK)
+		goto out;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (!table_has(db, v[i].column) || v[i].value == NULL)
+			continue;
+		if (v[i].column == TABLE_REPORT_DATA)
+			sqlite3_bind_text(*st, (int)i + 1, data->data,
+			    (int)data->len, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(*st, (int)i + 1, v[i].value, -1,
+			    SQLITE_TRANSIENT);
+	}
+out:
+	buf_release(&sql);
+	buf_release(&values);
+	return s;
 }
 
 /* Refuses a line break in a text that becomes a header. */
@@ -148,9 +235,9 @@ int
 cmd_schedule(struct app *app, int argc, char **argv)
 {
 	struct schedule_args a;
-	struct buf data, err, name;
+	struct buf data, err, name, sql;
 	sqlite3_stmt *st = NULL;
-	struct db db = { NULL, 0 };
+	struct db db = { 0 };
 	enum db_status s;
 	char at_db[TIME_DB_LEN];
 	long long id;
@@ -164,6 +251,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 	buf_init(&data, SCHEDULE_DATA_MAX);
 	buf_init(&err, 4096);
 	buf_init(&name, 256);
+	buf_init(&sql, 1024);
 
 	if (a.tz && time_zone_check(a.tz) == -1) {
 		log_warnx("--tz \"%s\": unknown time zone", a.tz);
@@ -236,25 +324,8 @@ cmd_schedule(struct app *app, int argc, char **argv)
 	if ((s = db_exec(&db, "BEGIN IMMEDIATE", &err)) != DB_OK)
 		goto db_failed;
 	in_tx = 1;
-	s = db_prepare(&db, "INSERT INTO scheduled_reports (title, recipients,"
-	    " cc, bcc, subject, body, scheduled_at, report_data, timezone, "
-	    "schedule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st,
-	    &err);
-	if (s != DB_OK)
+	if ((s = schedule_insert(&db, &a, at_db, &data, &st, &err)) != DB_OK)
 		goto db_failed;
-	db_bind_text(st, 1, a.title ? a.title : a.subject ? a.subject :
-	    "Report");
-	db_bind_text(st, 2, a.to);
-	db_bind_text(st, 3, a.cc);
-	db_bind_text(st, 4, a.bcc);
-	db_bind_text(st, 5, a.subject);
-	db_bind_text(st, 6, a.body);
-	db_bind_text(st, 7, at_db);
-	if (a.data)
-		sqlite3_bind_text(st, 8, data.data, (int)data.len,
-		    SQLITE_STATIC);
-	db_bind_text(st, 9, a.tz);
-	db_bind_text(st, 10, a.every);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		s = db_status_of(sqlite3_errcode(db.h));
 		buf_printf(&err, "schedule: %s", sqlite3_errmsg(db.h));
@@ -272,8 +343,16 @@ cmd_schedule(struct app *app, int argc, char **argv)
 			goto out;
 		}
 		stored = 1;
-		s = db_prepare(&db, "UPDATE scheduled_reports SET pdf_path = ?1"
-		    " WHERE id = ?2", &st, &err);
+		buf_reset(&sql);
+		if (buf_puts(&sql, "UPDATE ") == -1 ||
+		    table_put_name(&db, &sql) == -1 ||
+		    buf_puts(&sql, " SET \"pdf_path\" = ?1 WHERE \"id\" = ?2")
+		    == -1) {
+			buf_printf(&err, "schedule: statement too long");
+			s = DB_ERROR;
+			goto db_failed;
+		}
+		s = db_prepare(&db, sql.data, &st, &err);
 		if (s != DB_OK)
 			goto db_failed;
 		db_bind_text(st, 1, name.data);
@@ -318,5 +397,6 @@ out:
 	buf_release(&data);
 	buf_release(&err);
 	buf_release(&name);
+	buf_release(&sql);
 	return rc;
 }

@@ -47,7 +47,7 @@ cmd_status(struct app *app, int argc, char **argv)
 	};
 	struct queue_list q = { NULL, 0 }, failed = { NULL, 0 };
 	struct spool s = { -1, -1, -1, -1, NULL };
-	struct db db = { NULL, 0 };
+	struct db db = { 0 };
 	struct buf err, why, problems;
 	char oldest[TIME_DB_LEN] = "-", last_send[TIME_DB_LEN + 8],
 	    last_flush[TIME_DB_LEN + 8], paused[TIME_DB_LEN + 8];

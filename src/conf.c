@@ -39,6 +39,7 @@ struct conf_key {
 #define S(f)	offsetof(struct conf, f)
 static const struct conf_key conf_keys[] = {
 	{ "database", "path", CONF_PATH, S(db_path), 0, 0 },
+	{ "database", "table", CONF_STR, S(table), 0, 0 },
 	{ "database", "busy_timeout_ms", CONF_INT, S(busy_timeout_ms), 0,
 	    3600000 },
 	{ "spool", "dir", CONF_PATH, S(spool_dir), 0, 0 },
@@ -75,6 +76,7 @@ static const struct {
 	const char	*value;
 } conf_default_strings[] = {
 	{ offsetof(struct conf, db_path), "/var/lib/sendreports/reports.db" },
+	{ offsetof(struct conf, table), "scheduled_reports" },
 	{ offsetof(struct conf, spool_dir), "/var/spool/sendreports" },
 	{ offsetof(struct conf, pdf_dir), "/var/lib/sendreports/pdf" },
 	{ offsetof(struct conf, from), "Rapports <rapports@example.com>" },
@@ -99,6 +101,19 @@ static char **
 conf_str_field(struct conf *c, size_t offset)
 {
 	return (char **)(void *)((char *)c + offset);
+}
+
+/* Whether the string at offset has a default: then it cannot be unset. */
+static int
+conf_has_default(size_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(conf_default_strings) /
+	    sizeof(conf_default_strings[0]); i++)
+		if (conf_default_strings[i].offset == offset)
+			return 1;
+	return 0;
 }
 
 static int
@@ -205,6 +220,11 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *v)
 	case CONF_STR:
 	case CONF_PATH:
 		f = conf_str_field(c, k->offset);
+		if (*v == '\0' && conf_has_default(k->offset)) {
+			buf_printf(p->err, "[%s] %s must not be empty",
+			    k->section, k->name);
+			return -1;
+		}
 		free(*f);
 		*f = NULL;
 		if (*v == '\0')

@@ -248,8 +248,9 @@ daemon_next_due(const struct conf *conf)
 	memset(&db, 0, sizeof(db));
 	if (db_open(&db, conf, DB_READONLY, &err) != DB_OK)
 		goto out;
-	if (db_prepare(&db, "SELECT min(scheduled_at) FROM scheduled_reports "
-	    "WHERE sent = 0", &st, &err) != DB_OK)
+	if (db_prepare(&db, "SELECT min(coalesce(datetime(scheduled_at), "
+	    "'0000-00-00 00:00:00')) FROM temp.reports WHERE sent = 0", &st,
+	    &err) != DB_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (text = sqlite3_column_text(st, 0)) != NULL &&

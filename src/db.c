@@ -1,11 +1,13 @@
 /*
  * db.c - opens the reports and state databases and migrates them.
  *
- * Both files are SQLite in WAL mode.  The reports file belongs to the sync
- * job, which may replace it with a fresh copy at any time: its migrations
- * are idempotent (IF NOT EXISTS) and run again whenever user_version says
- * so.  The state file is ours alone and is written with synchronous=FULL,
- * because a lost occurrence record could mean a report sent twice.
+ * The reports file belongs to the sync job, which may replace it with a
+ * fresh copy at any time, and may be the BI application's own database:
+ * only a file we created (PRAGMA application_id) is migrated or put in
+ * WAL mode; any other is read, and written only in the contract's columns
+ * (table.c).  The state file is ours alone, in WAL mode, and is written
+ * with synchronous=FULL, because a lost occurrence record could mean a
+ * report sent twice.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 #include "db.h"
 #include "log.h"
 #include "migrations.h"
+#include "table.h"
 
 enum db_status
 db_status_of(int rc)
@@ -91,16 +94,13 @@ db_bind_text(sqlite3_stmt *st, int i, const char *s)
 	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
-/* Reads PRAGMA <schema>.user_version. */
+/* Reads one integer: PRAGMA main.user_version, a count(*)... */
 static enum db_status
-db_user_version(struct db *db, const char *schema, int *out,
-    struct buf *err)
+db_query_int(struct db *db, const char *sql, int *out, struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
-	char sql[64];
 	int rc;
 
-	snprintf(sql, sizeof(sql), "PRAGMA %s.user_version", schema);
 	if (db_prepare(db, sql, &st, err) != DB_OK)
 		return DB_ERROR;
 	rc = sqlite3_step(st);
@@ -114,46 +114,104 @@ db_user_version(struct db *db, const char *schema, int *out,
 }
 
 /*
- * Applies migrations past the current user_version, each in its own
- * transaction together with the user_version it reaches, so a crash
- * leaves the schema at a known version.  The SQL of a migration names no
- * schema: it runs against "main", so the state migrations are applied on
- * a connection of their own before the state database is attached.
+ * Writes the SQL of a migration into out with @table@ and @due_index@
+ * replaced by the reports table's name and its index's, as identifiers.
  */
+static int
+db_expand(const struct db *db, const char *sql, struct buf *out)
+{
+	static const char tok_table[] = "@table@";
+	static const char tok_index[] = "@due_index@";
+	struct buf index;
+	const char *p;
+	int rc = -1;
+
+	buf_init(&index, DB_TABLE_NAME_MAX + 8);
+	if (buf_printf(&index, "%s_due", db->table) == -1)
+		goto out;
+	/* CREATE INDEX names its table without a schema: both unqualified,
+	 * on a connection where main is the only database. */
+	for (p = sql; *p; ) {
+		if (strncmp(p, tok_table, sizeof(tok_table) - 1) == 0) {
+			if (table_put_ident(out, db->table) == -1)
+				goto out;
+			p += sizeof(tok_table) - 1;
+		} else if (strncmp(p, tok_index, sizeof(tok_index) - 1) == 0) {
+			if (table_put_ident(out, index.data) == -1)
+				goto out;
+			p += sizeof(tok_index) - 1;
+		} else if (buf_putc(out, *p++) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&index);
+	return rc;
+}
+
+/*
+ * Runs migrations [from, count) in one transaction each, together with the
+ * user_version each reaches (unless set_version is 0), so a crash leaves
+ * the schema at a known version.  The SQL of a migration names no schema
+ * but through @table@: the state migrations run on a connection of their
+ * own, before the state database is attached.
+ */
+static enum db_status
+db_run_migrations(struct db *db, const char *label, const struct migration *m,
+    size_t from, size_t count, int set_version, struct buf *err)
+{
+	struct buf sql;
+	enum db_status s = DB_OK;
+	size_t i;
+
+	buf_init(&sql, 1 << 16);
+	for (i = from; i < count; i++) {
+		char pragma[64];
+
+		buf_reset(&sql);
+		if (db_expand(db, m[i].sql, &sql) == -1) {
+			buf_printf(err, "%s database: migration %s too long",
+			    label, m[i].name);
+			s = DB_ERROR;
+			break;
+		}
+		if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
+			break;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    m[i].version);
+		if ((s = db_exec(db, sql.data, err)) != DB_OK ||
+		    (set_version && (s = db_exec(db, pragma, err)) != DB_OK) ||
+		    (s = db_exec(db, "COMMIT", err)) != DB_OK) {
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			log_warnx("%s database: migration %s failed",
+			    label, m[i].name);
+			break;
+		}
+		log_debug("%s database: applied migration %s", label,
+		    m[i].name);
+	}
+	buf_release(&sql);
+	return s;
+}
+
+/* Applies the migrations past the file's user_version. */
 static enum db_status
 db_migrate(struct db *db, const char *label, const struct migration *m,
     size_t count, struct buf *err)
 {
 	enum db_status s;
 	int version = 0;
-	size_t i;
 
-	if ((s = db_user_version(db, "main", &version, err)) != DB_OK)
+	if ((s = db_query_int(db, "PRAGMA main.user_version", &version,
+	    err)) != DB_OK)
 		return s;
 	if (version > (int)count) {
 		buf_printf(err, "%s database has schema version %d, newer "
 		    "than this program knows (%zu)", label, version, count);
 		return DB_ERROR;
 	}
-	for (i = (size_t)version; i < count; i++) {
-		char pragma[64];
-
-		if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
-			return s;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    m[i].version);
-		if ((s = db_exec(db, m[i].sql, err)) != DB_OK ||
-		    (s = db_exec(db, pragma, err)) != DB_OK ||
-		    (s = db_exec(db, "COMMIT", err)) != DB_OK) {
-			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-			log_warnx("%s database: migration %s failed",
-			    label, m[i].name);
-			return s;
-		}
-		log_debug("%s database: applied migration %s", label,
-		    m[i].name);
-	}
-	return DB_OK;
+	return db_run_migrations(db, label, m, (size_t)version, count, 1,
+	    err);
 }
 
 /* Sets WAL; a file already in WAL mode is not written to. */
@@ -233,13 +291,126 @@ db_open_file(struct db *db, const char *path, int flags, const char *label,
 }
 
 /*
+ * Makes the reports database usable: tells whether the file is ours,
+ * creates or migrates it when it is (or, with DB_CREATE, when it is new or
+ * empty), adds the table to another file only with DB_CREATE_TABLE, and
+ * opens the table (table.h).  Nothing is written with DB_READONLY, nor to
+ * a file that is not ours but for DB_CREATE_TABLE.
+ */
+static enum db_status
+db_prepare_reports(struct db *db, const struct conf *conf, int flags,
+    struct buf *err)
+{
+	int app_id = 0, objects = 0, version = 0, has_table = 0;
+	enum db_status s;
+
+	snprintf(db->table, sizeof(db->table), "%s", conf->table);
+	if ((s = db_query_int(db, "PRAGMA main.application_id", &app_id,
+	    err)) != DB_OK ||
+	    (s = db_query_int(db, "SELECT count(*) FROM main.sqlite_master",
+	    &objects, err)) != DB_OK ||
+	    (s = db_query_int(db, "PRAGMA main.user_version", &version,
+	    err)) != DB_OK)
+		goto fail;
+	{
+		sqlite3_stmt *st = NULL;
+
+		if ((s = db_prepare(db, "SELECT count(*) FROM "
+		    "main.sqlite_master WHERE type = 'table' AND name = ?1",
+		    &st, err)) != DB_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, conf->table, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			has_table = sqlite3_column_int(st, 0) > 0;
+		sqlite3_finalize(st);
+	}
+	/*
+	 * Ours: created by this program, which says so in the header, or by
+	 * one of its versions before it did (user_version counts our
+	 * migrations, and nobody else's file has our table and index).
+	 */
+	db->ours = app_id == DB_APPLICATION_ID;
+	if (!db->ours && app_id == 0 && version > 0 && has_table &&
+	    version <= (int)reports_migrations_count) {
+		sqlite3_stmt *st = NULL;
+
+		if (db_prepare(db, "SELECT 1 FROM main.sqlite_master WHERE "
+		    "type = 'index' AND name = 'scheduled_reports_due'", &st,
+		    err) == DB_OK && sqlite3_step(st) == SQLITE_ROW)
+			db->ours = 1;
+		sqlite3_finalize(st);
+	}
+	if (flags & DB_READONLY)
+		goto table;
+	if (objects == 0 && (flags & DB_CREATE)) {
+		/* A new or empty file: ours from now on. */
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA main.application_id "
+		    "= %d", DB_APPLICATION_ID);
+		if ((s = db_exec(db, pragma, err)) != DB_OK)
+			goto fail;
+		db->ours = 1;
+	}
+	if (db->ours) {
+		if ((s = db_set_wal(db, "main", err)) != DB_OK ||
+		    (s = db_migrate(db, "reports", reports_migrations,
+		    reports_migrations_count, err)) != DB_OK)
+			goto fail;
+		if (app_id != DB_APPLICATION_ID) {
+			char pragma[64];
+
+			snprintf(pragma, sizeof(pragma), "PRAGMA "
+			    "main.application_id = %d", DB_APPLICATION_ID);
+			if ((s = db_exec(db, pragma, err)) != DB_OK)
+				goto fail;
+		}
+		/* Reports can be lost to a power cut only back to the last
+		 * checkpoint; the state database repairs them (see send.c). */
+		if ((s = db_exec(db, "PRAGMA main.synchronous = NORMAL",
+		    err)) != DB_OK)
+			goto fail;
+	} else if (!has_table && (flags & DB_CREATE_TABLE)) {
+		/* Told to: the table and its index, nothing else of ours. */
+		if ((s = db_run_migrations(db, "reports", reports_migrations,
+		    0, reports_migrations_count, 0, err)) != DB_OK)
+			goto fail;
+	}
+table:
+	if ((s = table_open(db, conf->table, err)) == DB_NOTFOUND) {
+		buf_reset(err);
+		buf_printf(err, "reports database '%s' has no table %s",
+		    conf->db_path, conf->table);
+		if ((flags & DB_CREATE) && !db->ours)
+			buf_printf(err, " (it holds other tables: set "
+			    "[database] table, or run initdb --create-table "
+			    "to add it)");
+		else
+			buf_printf(err, " (set [database] table to the "
+			    "reports table)");
+		s = DB_SCHEMA;
+	} else if (s == DB_SCHEMA) {
+		struct buf why;
+
+		buf_init(&why, 1024);
+		buf_puts(&why, err->data);
+		buf_reset(err);
+		buf_printf(err, "reports database '%s': %s", conf->db_path,
+		    why.data);
+		buf_release(&why);
+	}
+fail:
+	return s;
+}
+
+/*
  * Creates or migrates the state database on a connection of its own, so
  * that its migrations run against "main" like the reports ones.
  */
 static enum db_status
 db_prepare_state(const char *path, long busy_ms, struct buf *err)
 {
-	struct db st = { NULL, 0 };
+	struct db st = { 0 };
 	enum db_status s;
 
 	s = db_open_file(&st, path, DB_CREATE, "state", busy_ms, err);
@@ -258,8 +429,7 @@ db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 	struct buf state_path, uri;
 	enum db_status s;
 
-	db->h = NULL;
-	db->has_state = 0;
+	memset(db, 0, sizeof(*db));
 	buf_init(&state_path, PATH_MAX);
 	buf_init(&uri, PATH_MAX * 3 + 64);
 	if (flags & DB_STATE_ONLY) {
@@ -271,17 +441,9 @@ db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 	} else if ((s = db_open_file(db, conf->db_path, flags, "reports",
 	    conf->busy_timeout_ms, err)) != DB_OK)
 		goto out;
-	if (!(flags & (DB_READONLY | DB_STATE_ONLY))) {
-		if ((s = db_set_wal(db, "main", err)) != DB_OK ||
-		    (s = db_migrate(db, "reports", reports_migrations,
-		    reports_migrations_count, err)) != DB_OK)
-			goto fail;
-		/* Reports can be lost to a power cut only back to the last
-		 * checkpoint; the state database repairs them (see send.c). */
-		if ((s = db_exec(db, "PRAGMA main.synchronous = NORMAL",
-		    err)) != DB_OK)
-			goto fail;
-	}
+	if (!(flags & DB_STATE_ONLY) &&
+	    (s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
+		goto fail;
 	if (!(flags & DB_STATE))
 		goto out;
 	if (buf_printf(&state_path, "%s/%s", conf->spool_dir,
@@ -340,4 +502,5 @@ db_close(struct db *db)
 	}
 	db->h = NULL;
 	db->has_state = 0;
+	db->ours = 0;
 }

@@ -535,7 +535,7 @@ flush_next_try(const struct conf *conf)
 {
 	struct spool spool = { -1, -1, -1, -1, NULL };
 	struct queue_list q = { NULL, 0 };
-	struct db db = { NULL, 0 };
+	struct db db = { 0 };
 	struct buf err;
 	time_t next = 0;
 	long long pause;

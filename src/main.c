@@ -88,6 +88,94 @@ find_command(const char *name)
 	return NULL;
 }
 
+/*
+ * The old Django management command's name, a drop-in for its cron lines:
+ *   send_scheduled_reports [-c FILE] [--dry-run] [--now TIME] [DJANGO OPTIONS]
+ * does what the command did for its users, the due reports sent and
+ * delivered (`tick`), or, with --dry-run, listed (`send --dry-run`).  The
+ * options every Django command takes are accepted and ignored: the old
+ * lines pass them.  Leaves in *cmd_argv the command's own arguments;
+ * returns -1 after printing the usage (*rc says with which exit code).
+ */
+static int
+old_command_args(int argc, char **argv, struct app *app, char **cmd_argv,
+    int *cmd_argc, int *rc)
+{
+	/* Django's options with a value, and those without. */
+	static const char *const with_value[] = { "--settings",
+	    "--pythonpath", "--verbosity", "-v" };
+	static const char *const flags[] = { "--traceback", "--no-color",
+	    "--force-color", "--skip-checks" };
+	static char tick[] = "tick", send[] = "send", dry[] = "--dry-run",
+	    now_opt[] = "--now";
+	char *now = NULL;
+	int i, n = 0, dry_run = 0;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int known = 0;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			printf("usage: send_scheduled_reports [-c FILE] "
+			    "[--dry-run] [--now TIME]\n\n"
+			    "The old management command's name: sends and "
+			    "delivers the due reports\n(sendreports tick), or "
+			    "with --dry-run lists them and changes nothing.\n"
+			    "Django's options (--settings, --pythonpath, -v, "
+			    "--verbosity, --traceback,\n--no-color, "
+			    "--force-color, --skip-checks) are accepted and "
+			    "ignored.\nThe configuration is -c FILE, else "
+			    "$SENDREPORTS_CONFIG, else "
+			    CONF_DEFAULT_PATH ".\n");
+			*rc = EXIT_OK;
+			return -1;
+		}
+		if (strcmp(a, "--dry-run") == 0) {
+			dry_run = 1;
+			continue;
+		}
+		if (strcmp(a, "-c") == 0 && i + 1 < argc) {
+			app->config_arg = argv[++i];
+			continue;
+		}
+		if (strcmp(a, "--now") == 0 && i + 1 < argc) {
+			now = argv[++i];	/* replays and tests, as tick */
+			continue;
+		}
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (strcmp(a, flags[k]) == 0)
+				known = 1;
+		for (k = 0; !known && k < sizeof(with_value) /
+		    sizeof(with_value[0]); k++) {
+			size_t len = strlen(with_value[k]);
+
+			if (strcmp(a, with_value[k]) == 0 && i + 1 < argc) {
+				i++;		/* --settings X */
+				known = 1;
+			} else if (strncmp(a, with_value[k], len) == 0 &&
+			    (a[n] == '=' || (n == 2 && a[n] != '\0')))
+				known = 1;	/* --settings=X, -v2 */
+		}
+		if (!known) {
+			fprintf(stderr, "send_scheduled_reports: unknown "
+			    "option \"%s\" (--help lists them)\n", a);
+			*rc = EXIT_USAGE;
+			return -1;
+		}
+	}
+	cmd_argv[n++] = dry_run ? send : tick;
+	if (dry_run)
+		cmd_argv[n++] = dry;
+	if (now) {
+		cmd_argv[n++] = now_opt;
+		cmd_argv[n++] = now;
+	}
+	cmd_argv[n] = NULL;
+	*cmd_argc = n;
+	return 0;
+}
+
 /* The version, and what it was built with: what an operator asks first. */
 static void
 print_version(void)
@@ -113,7 +201,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static char send_name[] = "send";
+	char *old_argv[5];
 	struct app app;
 	struct buf err;
 	const struct command *cmd;
@@ -129,9 +217,11 @@ main(int argc, char **argv)
 	base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	if (strcmp(base, "send_scheduled_reports") == 0) {
-		/* The old management command's name: `send`, same options. */
-		cmd = find_command("send");
-		argv[0] = send_name;
+		if (old_command_args(argc, argv, &app, old_argv, &argc,
+		    &rc) == -1)
+			return rc;
+		argv = old_argv;
+		cmd = find_command(argv[0]);
 		goto run;
 	}
 

@@ -1,10 +1,15 @@
 /*
- * report.c - reads and marks rows of scheduled_reports.
+ * report.c - reads and marks rows of the reports table.
+ *
+ * Reads go through temp.reports, the contract's shape of whatever table
+ * the file has (table.h).  Writes are built for the table at hand: only
+ * the columns it has, "none" as its constraints allow.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "table.h"
 
 void
 report_release(struct report *r)
@@ -38,8 +43,14 @@ report_due_ids(struct db *db, const char *now, long long **ids, size_t *n,
 
 	*ids = NULL;
 	*n = 0;
-	s = db_prepare(db, "SELECT id FROM scheduled_reports "
-	    "WHERE sent = 0 AND scheduled_at <= ?1 "
+	/*
+	 * datetime() reads what scheduled_at may hold (Django's text, ISO
+	 * 8601 with T, Z or an offset) as the instant it means.  A value it
+	 * cannot read is due at once, to be given up with its reason rather
+	 * than left pending forever.
+	 */
+	s = db_prepare(db, "SELECT id FROM temp.reports WHERE sent = 0 AND "
+	    "coalesce(datetime(scheduled_at) <= ?1, 1) "
 	    "ORDER BY scheduled_at, id", &st, err);
 	if (s != DB_OK)
 		return s;
@@ -87,7 +98,7 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 	    "body, scheduled_at, datetime(scheduled_at), sent, sent_at, "
 	    "pdf_path, CASE WHEN ?2 THEN report_data END, schedule, timezone, "
 	    "last_error, coalesce(length(report_data), 0) > 0 "
-	    "FROM scheduled_reports WHERE id = ?1", &st, err);
+	    "FROM temp.reports WHERE id = ?1", &st, err);
 	if (s != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
@@ -132,20 +143,64 @@ out:
 	return s;
 }
 
-/* Runs one guarded UPDATE on report r; DB_NOTFOUND if the row changed. */
+/*
+ * The guarded UPDATE of report r: sets the columns of `set` that the table
+ * has (each value an SQL expression over ?3, ?4, ?5), where the row still
+ * holds the occurrence r was read with and is unsent.  DB_OK; DB_NOTFOUND
+ * when the row changed meanwhile (or the table has none of the columns);
+ * DB_TEMPFAIL or DB_ERROR.
+ */
+struct report_set {
+	enum table_column	 column;
+	const char		*value;		/* NULL: the column's none */
+};
+
 static enum db_status
-report_update(struct db *db, const struct report *r, const char *sql,
-    const char *text, struct buf *err)
+report_update(struct db *db, const struct report *r,
+    const struct report_set *set, size_t nset, const char *t3,
+    const char *t4, const char *t5, struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
+	struct buf sql;
 	enum db_status s;
-	int rc;
+	size_t i, n = 0;
+	int rc, bad = 0;
 
-	if ((s = db_prepare(db, sql, &st, err)) != DB_OK)
-		return s;
+	buf_init(&sql, 4096);
+	bad |= buf_puts(&sql, "UPDATE ");
+	bad |= table_put_name(db, &sql);
+	bad |= buf_puts(&sql, " SET ");
+	for (i = 0; i < nset; i++) {
+		if (!table_has(db, set[i].column))
+			continue;
+		if (n++ > 0)
+			bad |= buf_puts(&sql, ", ");
+		bad |= table_put_column(&sql, set[i].column);
+		bad |= buf_printf(&sql, " = %s", set[i].value ? set[i].value :
+		    table_none(db, set[i].column));
+	}
+	bad |= buf_puts(&sql, " WHERE \"id\" = ?1 AND \"scheduled_at\" = ?2 "
+	    "AND \"sent\" = 0");
+	if (n == 0) {
+		s = DB_NOTFOUND;
+		goto out;
+	}
+	if (bad) {
+		buf_printf(err, "report %lld: statement too long", r->id);
+		s = DB_ERROR;
+		goto out;
+	}
+	if ((s = db_prepare(db, sql.data, &st, err)) != DB_OK)
+		goto out;
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_bind_text(st, 2, r->scheduled_at, -1, SQLITE_STATIC);
-	db_bind_text(st, 3, text);
+	/* A parameter the statement does not use is simply not bound. */
+	if (sqlite3_bind_parameter_index(st, "?3"))
+		db_bind_text(st, 3, t3);
+	if (sqlite3_bind_parameter_index(st, "?4"))
+		db_bind_text(st, 4, t4);
+	if (sqlite3_bind_parameter_index(st, "?5"))
+		db_bind_text(st, 5, t5);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "report %lld: %s", r->id,
@@ -153,62 +208,74 @@ report_update(struct db *db, const struct report *r, const char *sql,
 		s = db_status_of(rc);
 	} else
 		s = sqlite3_changes(db->h) == 1 ? DB_OK : DB_NOTFOUND;
+out:
 	sqlite3_finalize(st);
+	buf_release(&sql);
 	return s;
 }
+
+#define NSET(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum db_status
 report_mark_sent(struct db *db, const struct report *r, const char *sent_at,
     struct buf *err)
 {
-	return report_update(db, r, "UPDATE scheduled_reports SET sent = 1, "
-	    "sent_at = ?3, last_error = NULL "
-	    "WHERE id = ?1 AND scheduled_at = ?2 AND sent = 0", sent_at, err);
+	static const struct report_set set[] = {
+		{ TABLE_SENT, "1" },
+		{ TABLE_SENT_AT, "?3" },
+		{ TABLE_LAST_ERROR, NULL },
+	};
+
+	return report_update(db, r, set, NSET(set), sent_at, NULL, NULL,
+	    err);
 }
 
 enum db_status
 report_mark_given_up(struct db *db, const struct report *r,
     const char *error, struct buf *err)
 {
-	return report_update(db, r, "UPDATE scheduled_reports SET sent = 1, "
-	    "last_error = ?3 WHERE id = ?1 AND scheduled_at = ?2 AND sent = 0",
-	    error, err);
+	static const struct report_set set[] = {
+		{ TABLE_SENT, "1" },
+		{ TABLE_LAST_ERROR, "?3" },
+	};
+
+	return report_update(db, r, set, NSET(set), error, NULL, NULL, err);
 }
 
 enum db_status
 report_set_error(struct db *db, const struct report *r, const char *error,
     struct buf *err)
 {
-	return report_update(db, r, "UPDATE scheduled_reports "
-	    "SET last_error = ?3 WHERE id = ?1 AND scheduled_at = ?2 "
-	    "AND sent = 0 AND last_error IS NOT ?3", error, err);
+	static const struct report_set set[] = {
+		{ TABLE_LAST_ERROR, "?3" },
+	};
+
+	/* Without the column, the run log alone keeps the reason; and a
+	 * reason already written is not written again every minute. */
+	if (!table_has(db, TABLE_LAST_ERROR) ||
+	    (r->last_error && strcmp(r->last_error, error) == 0))
+		return DB_OK;
+	return report_update(db, r, set, NSET(set), error, NULL, NULL, err);
 }
 
 enum db_status
 report_advance(struct db *db, const struct report *r, const char *next,
     const char *sent_at, const char *error, struct buf *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum db_status s;
-	int rc;
+	static const struct report_set set[] = {
+		{ TABLE_SCHEDULED_AT, "?3" },
+		{ TABLE_SENT_AT, "coalesce(?4, \"sent_at\")" },
+		{ TABLE_LAST_ERROR, NULL },
+	};
+	static const struct report_set set_error[] = {
+		{ TABLE_SCHEDULED_AT, "?3" },
+		{ TABLE_SENT_AT, "coalesce(?4, \"sent_at\")" },
+		{ TABLE_LAST_ERROR, "?5" },
+	};
 
-	if ((s = db_prepare(db, "UPDATE scheduled_reports SET scheduled_at = "
-	    "?3, sent_at = coalesce(?4, sent_at), last_error = ?5 "
-	    "WHERE id = ?1 AND scheduled_at = ?2 AND sent = 0", &st, err)) !=
-	    DB_OK)
-		return s;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_text(st, 2, r->scheduled_at, -1, SQLITE_STATIC);
-	db_bind_text(st, 3, next);
-	db_bind_text(st, 4, sent_at);
-	db_bind_text(st, 5, error);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "report %lld: %s", r->id,
-		    sqlite3_errmsg(db->h));
-		s = db_status_of(rc);
-	} else
-		s = sqlite3_changes(db->h) == 1 ? DB_OK : DB_NOTFOUND;
-	sqlite3_finalize(st);
-	return s;
+	if (error)
+		return report_update(db, r, set_error, NSET(set_error), next,
+		    sent_at, error, err);
+	return report_update(db, r, set, NSET(set), next, sent_at, NULL,
+	    err);
 }

@@ -827,7 +827,8 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
 		res->status = s == DB_NOTFOUND ? SEND_NOINPUT :
-		    s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
+		    s == DB_TEMPFAIL ? SEND_TEMPFAIL : s == DB_SCHEMA ?
+		    SEND_CONFIG : SEND_IOERR;
 		goto out;
 	}
 	/* A clock in the past would send by the wrong time: wait for NTP. */

@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from smtpfixture import smtp_server  # noqa: F401
+
 from conftest import NOW, NOW_ARG, BIN
 
 
@@ -169,7 +171,11 @@ def test_send_missing_database_is_no_input(box):
     assert "does not exist" in r.stderr
 
 
-def test_send_old_command_name_works(ready, tmp_path):
+def test_send_old_command_name_works(ready, tmp_path, smtp_server):
+    """Under the old command's name: --dry-run lists, and without it the
+    due reports are sent and delivered (tick), as the old command did."""
+    srv = smtp_server()
+    ready.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 3\n" % srv.url)
     ready.add_pdf("a.pdf")
     ready.add(pdf_path="a.pdf")
     link = tmp_path / "send_scheduled_reports"
@@ -178,9 +184,11 @@ def test_send_old_command_name_works(ready, tmp_path):
     r = ready.run(argv=[str(link), "--dry-run", "--now", NOW_ARG], env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.endswith("\tstored\n")
+    assert ready.queue() == []
     r = ready.run(argv=[str(link), "--now", NOW_ARG], env=env)
     assert r.returncode == 0, r.stderr
-    assert len(ready.queue()) == 1
+    assert ready.queue() == []
+    assert len(srv.messages()) == 1
 
 
 def test_send_json(ready):
