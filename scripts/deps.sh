@@ -18,7 +18,7 @@ if [ "${1:-}" = --build ]; then
 else
 	PACKAGES="$BUILD_PACKAGES libcmocka-dev python3 python3-pytest
 python3-aiosmtpd qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3
-time busybox-static"
+time busybox-static python3-django"
 fi
 PACKAGES="$PACKAGES $*"
 

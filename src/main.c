@@ -154,7 +154,7 @@ old_command_args(int argc, char **argv, struct app *app, char **cmd_argv,
 				i++;		/* --settings X */
 				known = 1;
 			} else if (strncmp(a, with_value[k], len) == 0 &&
-			    (a[n] == '=' || (n == 2 && a[n] != '\0')))
+			    (a[len] == '=' || (len == 2 && a[len] != '\0')))
 				known = 1;	/* --settings=X, -v2 */
 		}
 		if (!known) {
