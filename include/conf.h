@@ -38,6 +38,8 @@ struct conf {
 	char		*from;
 	char		*timezone;	/* IANA name */
 	char		*default_body;
+	char		*notify;	/* address told of undelivered
+					   reports, or NULL */
 
 	char		*smtp_url;
 	enum conf_tls	 tls;

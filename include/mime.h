@@ -45,6 +45,9 @@ struct mime_message {
 	const char		*boundary;	/* NULL: derived, see below */
 	const struct mime_header *extra;	/* nextra extra headers */
 	size_t			 nextra;
+	int			 text_only;	/* no attachment: a single
+						   text/plain message; pdf_fd
+						   and filename unused */
 };
 
 /*
@@ -59,7 +62,7 @@ struct mime_message {
  * is not exactly one address; no To; a mailbox or Message-ID that is not
  * a plain ASCII token; an extra header that names one of ours; a
  * boundary that is not 1-70 RFC 2046 characters holding "=_"; a
- * negative pdf_fd ("attachment has no open file").
+ * negative pdf_fd ("attachment has no open file") unless text_only.
  *
  * The boundary: m->boundary, or "=_sendreports_" and a hash of the
  * Message-ID and date.  "=_" can occur neither in quoted-printable nor in

@@ -2,7 +2,8 @@
  * report.h - rows of scheduled_reports, the table the sync job writes.
  *
  * sendreports reads every column and writes only sent, sent_at,
- * last_error (and, for recurring reports, scheduled_at).  Every write is
+ * last_error (and, for recurring reports, scheduled_at), each only where
+ * the table has it (table.h).  Every write is
  * guarded by the row's scheduled_at, so a row that the sync job changed
  * under us is never marked for an occurrence it no longer has.
  */
@@ -57,10 +58,12 @@ enum db_status	report_load(struct db *db, long long id, int with_data,
 
 /*
  * Marks the occurrence r->scheduled_at of report r spooled: sent = 1,
- * sent_at, last_error = NULL.  Done inside the caller's transaction.
+ * sent_at, last_error = error, or none when error is NULL (a repair
+ * keeps why the message was not delivered).  Done inside the caller's
+ * transaction.
  */
 enum db_status	report_mark_sent(struct db *db, const struct report *r,
-		    const char *sent_at, struct buf *err);
+		    const char *sent_at, const char *error, struct buf *err);
 
 /*
  * Gives report r up: sent = 1 and last_error = error, so it is not retried

@@ -15,10 +15,10 @@
  * Format of a spool file (every line ends in CRLF):
  *   SENDREPORTS-SPOOL 1
  *   Report-Id: 42
- *   Occurrence: 2026-11-23 08:00:00
+ *   Occurrence: 2026-11-23 08:00:00   (absent: a notice, feedback.h)
  *   Message-Id: <r42.20261123T080000Z.sendreports@example.com>
  *   Created: 2026-11-23 08:00:05
- *   Sender: rapports@example.com
+ *   Sender: rapports@example.com      (empty: the null sender <>)
  *   Recipient: a@example.com          (one line per envelope recipient,
  *   Recipient: hidden@example.com      Bcc included)
  *   <empty line>

@@ -20,21 +20,25 @@
 
 /*
  * Looks for the occurrence (report_id, occurrence).  Returns DB_OK and sets
- * *spooled_at (caller frees; may be NULL) when it was spooled before,
- * DB_NOTFOUND when not, or DB_TEMPFAIL/DB_ERROR.  Without an attached state
- * database (a dry run before the first send), DB_NOTFOUND.
+ * *spooled_at (caller frees; may be NULL) when it was spooled before, and
+ * *delivery_error (unless delivery_error is NULL; caller frees; NULL when
+ * none) to why its message was not delivered (feedback.h); DB_NOTFOUND
+ * when not, or DB_TEMPFAIL/DB_ERROR.  Without an attached state database
+ * (a dry run before the first send), DB_NOTFOUND.
  */
 enum db_status	state_occurrence_find(struct db *db, long long report_id,
 		    const char *occurrence, char **spooled_at,
-		    struct buf *err);
+		    char **delivery_error, struct buf *err);
 
 /*
  * Records that the occurrence became the message `message_id`, spooled as
- * queue/<spool_name> at `now`, and logs it.  DB_OK, DB_TEMPFAIL, DB_ERROR.
+ * queue/<spool_name> at `now`, with the title and recipients it was sent
+ * with, and logs it.  DB_OK, DB_TEMPFAIL, DB_ERROR.
  */
 enum db_status	state_record_queued(struct db *db, long long report_id,
 		    const char *occurrence, const char *message_id,
-		    const char *spool_name, const char *now, struct buf *err);
+		    const char *spool_name, const char *now, const char *title,
+		    const char *recipients, struct buf *err);
 
 /* Appends a line to the run log; message_id and error may be NULL. */
 enum db_status	state_log(struct db *db, long long report_id,

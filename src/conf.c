@@ -51,6 +51,7 @@ static const struct conf_key conf_keys[] = {
 	{ "mail", "from", CONF_STR, S(from), 0, 0 },
 	{ "mail", "timezone", CONF_STR, S(timezone), 0, 0 },
 	{ "mail", "default_body", CONF_STR, S(default_body), 0, 0 },
+	{ "mail", "notify", CONF_STR, S(notify), 0, 0 },
 	{ "smtp", "url", CONF_STR, S(smtp_url), 0, 0 },
 	{ "smtp", "tls", CONF_TLSMODE, S(tls), 0, 0 },
 	{ "smtp", "ca_file", CONF_PATH, S(ca_file), 0, 0 },

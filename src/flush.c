@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "feedback.h"
 #include "flush.h"
 #include "log.h"
 #include "queue.h"
@@ -228,10 +229,13 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
+	/* Some recipients refused: the report's owner is told (feedback.h). */
 	if (queue_forget(&f->db, name, &err) != DB_OK ||
 	    state_log(&f->db, env->report_id, env->occurrence, f->now,
 	    "delivered", env->message_id, refused.len ? refused.data : NULL,
-	    &err) != DB_OK)
+	    &err) != DB_OK || (refused.len && feedback_record(&f->db,
+	    env->report_id, env->occurrence, refused.data,
+	    f->conf->notify != NULL, &err) != DB_OK))
 		log_warnx("%s", err.data);
 	f->res->delivered++;
 	flush_tell(f, name, env, "delivered", out->code, out->reply.data,
@@ -266,7 +270,9 @@ flush_give_up(struct flush_ctx *f, const char *name,
 	if (queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
 	    state_log(&f->db, env ? env->report_id : 0, env ?
 	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
-	    NULL, why, &err) != DB_OK)
+	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
+	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
+	    &err) != DB_OK))
 		log_warnx("%s", err.data);
 	if (strcmp(outcome, "expired") == 0)
 		f->res->expired++;

@@ -336,6 +336,13 @@ mime_build_head(struct buf *h, const struct mime_message *m,
 	for (i = 0; i < m->nextra; i++)
 		if (mime_hdr_text(h, m->extra[i].name, m->extra[i].value) == -1)
 			return mime_fail_buf(err, "headers");
+	if (m->text_only) {
+		if (buf_puts(h, "Content-Type: text/plain; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n") ==
+		    -1)
+			return mime_fail_buf(err, "headers");
+		return 0;
+	}
 	if (buf_puts(h, "Content-Type: multipart/mixed;") == -1 ||
 	    mime_hdr_param_plain(h, "boundary", boundary) == -1 ||
 	    buf_puts(h, "\r\n\r\n") == -1 ||
@@ -404,14 +411,15 @@ mime_write_message(FILE *out, const struct mime_message *m, struct buf *err)
 	buf_init(&boundary, MIME_BOUNDARY_MAX);
 	buf_init(&head, MIME_HDR_MAX);
 	buf_init(&att, MIME_HDR_MAX);
-	if (m->pdf_fd < 0) {
+	if (m->pdf_fd < 0 && !m->text_only) {
 		mime_refuse(err, "attachment", "has no open file");
 		goto out;
 	}
 	if (mime_check_msgid(m->message_id, &id, err) == -1 ||
 	    mime_boundary(m, id.data, &boundary, err) == -1 ||
 	    mime_build_head(&head, m, id.data, boundary.data, err) == -1 ||
-	    mime_build_attachment(&att, m->filename, boundary.data, err) == -1)
+	    (!m->text_only && mime_build_attachment(&att, m->filename,
+	    boundary.data, err) == -1))
 		goto out;
 	/* From here on nothing is refused: only writes and reads fail. */
 	if (mime_put_all(out, head.data, head.len, err) == -1)
@@ -423,6 +431,8 @@ mime_write_message(FILE *out, const struct mime_message *m, struct buf *err)
 		errno = saved;
 		goto out;
 	}
+	if (m->text_only)
+		goto flushed;
 	if (mime_put_all(out, att.data, att.len, err) == -1 ||
 	    mime_base64_write(out, m->pdf_fd, err) == -1)
 		goto out;
@@ -433,6 +443,7 @@ mime_write_message(FILE *out, const struct mime_message *m, struct buf *err)
 	}
 	if (mime_put_all(out, head.data, head.len, err) == -1)
 		goto out;
+flushed:
 	if (ferror(out)) {
 		/* A stdio buffer that failed earlier without telling us. */
 		buf_reset(err);

@@ -218,14 +218,22 @@ out:
 
 enum db_status
 report_mark_sent(struct db *db, const struct report *r, const char *sent_at,
-    struct buf *err)
+    const char *error, struct buf *err)
 {
 	static const struct report_set set[] = {
 		{ TABLE_SENT, "1" },
 		{ TABLE_SENT_AT, "?3" },
 		{ TABLE_LAST_ERROR, NULL },
 	};
+	static const struct report_set set_error[] = {
+		{ TABLE_SENT, "1" },
+		{ TABLE_SENT_AT, "?3" },
+		{ TABLE_LAST_ERROR, "?4" },
+	};
 
+	if (error)
+		return report_update(db, r, set_error, NSET(set_error),
+		    sent_at, error, NULL, err);
 	return report_update(db, r, set, NSET(set), sent_at, NULL, NULL,
 	    err);
 }

@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "cron.h"
 #include "db.h"
+#include "feedback.h"
 #include "log.h"
 #include "mime.h"
 #include "pdfstore.h"
@@ -295,12 +296,13 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
 		goto fail;
 	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
-	    message_id, spool_name, run->now, &err)) != DB_OK)
+	    message_id, spool_name, run->now, r->title, r->recipients,
+	    &err)) != DB_OK)
 		goto fail;
 	if (run->recurring && (s = send_log_coalesced(run, r, &err)) != DB_OK)
 		goto fail;
 	s = run->recurring ? report_advance(&run->db, r, run->next, run->now,
-	    NULL, &err) : report_mark_sent(&run->db, r, run->now, &err);
+	    NULL, &err) : report_mark_sent(&run->db, r, run->now, NULL, &err);
 	if (s != DB_OK && s != DB_NOTFOUND)
 		goto fail;
 	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
@@ -330,20 +332,21 @@ fail:
 /*
  * The occurrence was spooled before (the state database says so) but the
  * report is unsent: a crash after the spool, or a fresh copy of the
- * reports database.  Only mark it, with the time it was spooled.
+ * reports database.  Only mark it, with the time it was spooled and why
+ * its message was not delivered, if it was not.
  */
 static enum send_step
 send_record_repair(struct send_run *run, const struct report *r,
-    const char *spooled_at)
+    const char *spooled_at, const char *delivery_error)
 {
 	struct buf err;
 	enum db_status s;
 
 	buf_init(&err, SEND_ERR_MAX);
 	s = run->recurring ? report_advance(&run->db, r, run->next,
-	    spooled_at ? spooled_at : run->now, NULL, &err) :
+	    spooled_at ? spooled_at : run->now, delivery_error, &err) :
 	    report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
-	    &err);
+	    delivery_error, &err);
 	if (s != DB_OK && s != DB_NOTFOUND) {
 		enum send_step step = send_db_failed(run, r, s, err.data);
 
@@ -650,7 +653,7 @@ send_one(struct send_run *run, long long id)
 	struct report r;
 	struct addr_list to = { NULL, 0 }, cc = { NULL, 0 }, all = { NULL, 0 };
 	struct buf err, why;
-	char *spooled_at = NULL;
+	char *spooled_at = NULL, *delivery_error = NULL;
 	enum db_status s;
 	enum pdfstore_status ps;
 	enum send_step step;
@@ -688,14 +691,15 @@ send_one(struct send_run *run, long long id)
 
 	/* Step 1: an occurrence already spooled is only marked. */
 	s = state_occurrence_find(&run->db, r.id, r.occurrence, &spooled_at,
-	    &err);
+	    &delivery_error, &err);
 	if (s == DB_OK) {
 		if (run->opt->dry_run) {
 			run->res->repaired++;
 			send_tell(run, &r, NULL, "already queued", NULL, NULL);
 			step = STEP_DONE;
 		} else
-			step = send_record_repair(run, &r, spooled_at);
+			step = send_record_repair(run, &r, spooled_at,
+			    delivery_error);
 		goto out;
 	}
 	if (s != DB_NOTFOUND) {
@@ -742,6 +746,7 @@ out:
 	if (pdf_fd != -1)
 		close(pdf_fd);
 	free(spooled_at);
+	free(delivery_error);
 	addr_list_release(&to);
 	addr_list_release(&cc);
 	addr_list_release(&all);
@@ -859,6 +864,15 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	}
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
+	/* What flush could not deliver, back to the reports' owners; after
+	 * the due reports, so a repaired row gets it too. */
+	if (!opt->dry_run && (s = feedback_deliver(&run.db, &run.spool, conf,
+	    &run.from, run.from_domain, opt->now, &err)) != DB_OK) {
+		log_warnx("%s", err.data);
+		buf_reset(&err);
+		if (s != DB_TEMPFAIL)
+			send_fail(&run, SEND_IOERR);
+	}
 	/* `status` tells when send last went through every due report. */
 	if (!opt->dry_run && (res->status == SEND_OK ||
 	    res->status == SEND_DATAERR) &&

@@ -195,10 +195,12 @@ spool_write_envelope(FILE *fp, const struct spool_envelope *e)
 {
 	size_t i;
 
-	if (fprintf(fp, SPOOL_MAGIC "\r\nReport-Id: %lld\r\n"
-	    "Occurrence: %s\r\nMessage-Id: %s\r\nCreated: %s\r\n"
-	    "Sender: %s\r\n", e->report_id, e->occurrence, e->message_id,
-	    e->created, e->sender) < 0)
+	/* A message that is no report's occurrence (a notice) has none. */
+	if (fprintf(fp, SPOOL_MAGIC "\r\nReport-Id: %lld\r\n",
+	    e->report_id) < 0 || (e->occurrence && fprintf(fp,
+	    "Occurrence: %s\r\n", e->occurrence) < 0) ||
+	    fprintf(fp, "Message-Id: %s\r\nCreated: %s\r\nSender: %s\r\n",
+	    e->message_id, e->created, e->sender) < 0)
 		return -1;
 	for (i = 0; i < e->nrcpts; i++)
 		if (fprintf(fp, "Recipient: %s\r\n", e->rcpts[i]) < 0)

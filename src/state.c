@@ -8,24 +8,31 @@
 
 enum db_status
 state_occurrence_find(struct db *db, long long report_id,
-    const char *occurrence, char **spooled_at, struct buf *err)
+    const char *occurrence, char **spooled_at, char **delivery_error,
+    struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
 	int rc;
 
 	*spooled_at = NULL;
+	if (delivery_error)
+		*delivery_error = NULL;
 	if (!db->has_state)
 		return DB_NOTFOUND;
-	s = db_prepare(db, "SELECT spooled_at FROM state.occurrences "
-	    "WHERE report_id = ?1 AND scheduled_at = ?2", &st, err);
+	s = db_prepare(db, "SELECT spooled_at, delivery_error FROM "
+	    "state.occurrences WHERE report_id = ?1 AND scheduled_at = ?2",
+	    &st, err);
 	if (s != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, report_id);
 	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		s = db_column_dup(st, 0, spooled_at) == 0 ? DB_OK : DB_ERROR;
+		s = db_column_dup(st, 0, spooled_at) == 0 &&
+		    (delivery_error == NULL ||
+		    db_column_dup(st, 1, delivery_error) == 0) ? DB_OK :
+		    DB_ERROR;
 	} else if (rc == SQLITE_DONE)
 		s = DB_NOTFOUND;
 	else {
@@ -69,15 +76,16 @@ state_log(struct db *db, long long report_id, const char *occurrence,
 enum db_status
 state_record_queued(struct db *db, long long report_id,
     const char *occurrence, const char *message_id, const char *spool_name,
-    const char *now, struct buf *err)
+    const char *now, const char *title, const char *recipients,
+    struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
 	int rc;
 
 	s = db_prepare(db, "INSERT INTO state.occurrences (report_id, "
-	    "scheduled_at, message_id, spool_name, spooled_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, err);
+	    "scheduled_at, message_id, spool_name, spooled_at, title, "
+	    "recipients) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
 	if (s != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, report_id);
@@ -85,6 +93,8 @@ state_record_queued(struct db *db, long long report_id,
 	db_bind_text(st, 3, message_id);
 	db_bind_text(st, 4, spool_name);
 	db_bind_text(st, 5, now);
+	db_bind_text(st, 6, title);
+	db_bind_text(st, 7, recipients);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -197,3 +197,106 @@ def test_scheduled_at_with_offset_is_due_at_its_instant(ready):
     assert rows[late]["sent"] == 0
     assert rows[bad]["sent"] == 1
     assert "not a time" in rows[bad]["last_error"]
+
+
+REFUSAL = "550 5.1.1 <x@example.com>: Recipient address rejected"
+
+
+def test_django_refused_recipients_reach_the_report_owner(box, app,
+                                                          smtp_server):
+    """A message refused (5xx) and one partly refused: the next run writes
+    the server's reply to each report's last_error (sent stays 1), list
+    --failed shows them, and [mail] notify gets one notice each, from the
+    null sender; a notice is never noticed again."""
+    srv = smtp_server(rcpt_reply=REFUSAL, rcpt_match=["x@example.com"])
+    use_django(box, app, extra="[smtp]\nurl = %s\ntls = none\n"
+               "[mail]\nnotify = Ops <ops@example.com>\n" % srv.url)
+    data = '{"title": "x"}'
+    partly = app.create(title="Ventes", recipients="a@example.com, "
+                        "x@example.com", scheduled_at=iso(-5),
+                        report_data=data)
+    refused = app.create(title="Stock", recipients="x@example.com",
+                         scheduled_at=iso(-4), report_data=data)
+    ok = app.create(title="Caisse", recipients="b@example.com",
+                    scheduled_at=iso(-3), report_data=data)
+    schema = app.schema()
+    assert box.run("initdb").returncode == 0
+    link = os.path.join(box.root, "send_scheduled_reports")
+    os.symlink(BIN, link)
+    r = box.run(argv=[link, "-c", box.conf])
+    assert r.returncode == 0, r.stderr
+    # The next minute: the write-back, and the notices delivered.
+    r = box.run(argv=[link, "-c", box.conf])
+    assert r.returncode == 0, r.stderr
+
+    rows = app.rows()
+    assert rows[partly]["sent"] and REFUSAL in rows[partly]["last_error"]
+    assert rows[refused]["sent"] and REFUSAL in rows[refused]["last_error"]
+    assert rows[ok]["sent"] and rows[ok]["last_error"] == ""
+    r = box.run("list", "--failed")
+    assert sorted(l.split("\t")[0] for l in r.stdout.splitlines()) == \
+        sorted([str(partly), str(refused)])
+
+    notices = [m for m in srv.messages() if m[1] == ["ops@example.com"]]
+    assert len(notices) == 2
+    for sender, _, raw in notices:
+        assert sender in ("", "<>")     # aiosmtpd keeps <> as given
+        import email
+        import email.policy
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        assert msg["Subject"].startswith("Report not delivered: ")
+        assert msg.get_content_type() == "text/plain"
+        assert REFUSAL in msg.get_content()
+    assert app.schema() == schema
+
+    # A third run: nothing more is written or sent.
+    before = len(srv.messages())
+    r = box.run(argv=[link, "-c", box.conf])
+    assert r.returncode == 0 and r.stderr == ""
+    assert len(srv.messages()) == before
+
+
+def test_django_write_back_never_lands_on_another_report(box, app,
+                                                         smtp_server):
+    """The sync job replaced the file between delivery and write-back:
+    the id now holds another report, which keeps its last_error."""
+    srv = smtp_server(rcpt_reply=REFUSAL)
+    use_django(box, app, extra="[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    rid = app.create(title="Ventes", recipients="x@example.com",
+                     scheduled_at=iso(-5), report_data='{"title": "x"}')
+    assert box.run("initdb").returncode == 0
+    r = box.run("tick")
+    assert r.returncode == 0, r.stderr
+    # The fresh copy: same id, another report, not yet due.
+    c = sqlite3.connect(app.db)
+    with c:
+        c.execute("UPDATE reports_scheduledreport SET title = 'Autre', "
+                  "recipients = 'y@example.com', sent = 0, "
+                  "scheduled_at = ?, last_error = '' WHERE id = ?",
+                  (now_utc(3600), rid))
+    c.close()
+    r = box.run("tick")
+    assert r.returncode == 0, r.stderr
+    row = app.rows()[rid]
+    assert row["title"] == "Autre" and row["last_error"] == ""
+    assert row["sent"] is False
+
+
+def test_fresh_copy_is_repaired_with_the_delivery_error(ready, smtp_server):
+    """A report whose message was refused, then a fresh copy of the
+    database with sent = 0: send marks it sent again, with the refusal."""
+    srv = smtp_server(rcpt_reply=REFUSAL)
+    ready.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    rid = ready.add(report_data='{"title": "x"}', recipients="x@example.com")
+    assert ready.run("tick", "--now", NOW_ARG).returncode == 0
+    assert ready.run("tick", "--now", NOW_ARG).returncode == 0
+    assert REFUSAL in ready.rows()[rid]["last_error"]
+    c = ready.connect()
+    with c:
+        c.execute("UPDATE scheduled_reports SET sent = 0, last_error = NULL,"
+                  " sent_at = NULL")
+    c.close()
+    assert ready.run("tick", "--now", NOW_ARG).returncode == 0
+    row = ready.rows()[rid]
+    assert row["sent"] == 1 and REFUSAL in row["last_error"]
+    assert len(srv.messages()) == 0
