@@ -30,6 +30,7 @@ int	cmd_daemon(struct app *app, int argc, char **argv);
 int	cmd_render(struct app *app, int argc, char **argv);
 int	cmd_queue(struct app *app, int argc, char **argv);
 int	cmd_status(struct app *app, int argc, char **argv);
+int	cmd_clock(struct app *app, int argc, char **argv);
 
 /*
  * Reads a TIME argument (SPEC.md: "YYYY-MM-DD HH:MM[:SS]" in the

@@ -41,6 +41,8 @@ static const struct command commands[] = {
 	{ "daemon", cmd_daemon, "tick every minute as a service" },
 	{ "queue", cmd_queue, "show the queued and failed messages" },
 	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)" },
+	{ "clock", cmd_clock, "what the clock guard knows; --reset forgets "
+	    "its mark" },
 	{ "render", cmd_render, "write the fallback PDF of a report" },
 	{ "list", cmd_list, "show the reports and their state" },
 	{ "schedule", cmd_schedule, "add a report to the local database" },
