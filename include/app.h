@@ -15,6 +15,10 @@ struct app {
 	struct conf	 conf;
 	int		 verbosity;	/* -1 with -q, 0, 1 with -v, 2 -vv */
 	const char	*config_arg;	/* -c FILE, or NULL */
+	const char	*conf_error;	/* why the configuration did not load,
+					   for a command flagged so in main.c
+					   (then conf holds nothing); else
+					   NULL */
 };
 
 /* The commands, one file each (cmd_<name>.c).  Each parses its own

@@ -159,6 +159,17 @@ def test_clock_shows_the_mark_and_reset_forgets_it(ready):
     assert doc["held"] is True and doc["hold"] == "mark"
     assert "clock --reset" in doc["fix"]
 
+    # status says so, and names both commands.
+    r = ready.run("status")
+    assert r.returncode == 1
+    line = [x for x in r.stdout.splitlines()
+            if x.startswith("problem: clock_untrusted: ")]
+    assert line and '"sendreports clock"' in line[0]
+    assert '"sendreports clock --reset"' in line[0]
+    doc = json.loads(ready.run("status", "--json").stdout)
+    assert doc["clock_guard"]["hold"] == "mark"
+    assert [p["code"] for p in doc["reasons"]] == ["clock_untrusted"]
+
     r = ready.run("-v", "clock", "--reset")
     assert r.returncode == 0, r.stderr
     assert "forgot: 2031-01-01 00:00:00 UTC" in r.stdout
@@ -167,6 +178,7 @@ def test_clock_shows_the_mark_and_reset_forgets_it(ready):
     r = ready.run("send")
     assert r.returncode == 0, r.stderr
     assert clock(ready)["mark_by"] == "send"
+    assert ready.run("status").returncode == 0
     # Nothing to forget is no error.
     doc = clock(ready, "--reset")
     assert doc["forgot"] and doc["mark"] is None
