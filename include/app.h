@@ -15,6 +15,10 @@ struct app {
 	struct conf	 conf;
 	int		 verbosity;	/* -1 with -q, 0, 1 with -v, 2 -vv */
 	const char	*config_arg;	/* -c FILE, or NULL */
+	const char	*conf_error;	/* why the configuration did not load,
+					   for a command flagged so in main.c
+					   (then conf holds nothing); else
+					   NULL */
 };
 
 /* The commands, one file each (cmd_<name>.c).  Each parses its own
@@ -30,6 +34,7 @@ int	cmd_daemon(struct app *app, int argc, char **argv);
 int	cmd_render(struct app *app, int argc, char **argv);
 int	cmd_queue(struct app *app, int argc, char **argv);
 int	cmd_status(struct app *app, int argc, char **argv);
+int	cmd_clock(struct app *app, int argc, char **argv);
 
 /*
  * Reads a TIME argument (SPEC.md: "YYYY-MM-DD HH:MM[:SS]" in the

@@ -17,6 +17,11 @@ struct conf;
 
 struct send_options {
 	time_t	now;		/* the run's clock */
+	/* The command whose real clock `now` is ("send", "tick",
+	 * "daemon"): the clock guard records it with its high-water mark.
+	 * NULL when `now` came from --now: the checks still apply to it,
+	 * but the guard learns nothing from a replay (clock.h). */
+	const char *clock_by;
 	int	dry_run;	/* decide, tell, write nothing */
 	/* When set and *stop becomes non-zero (a signal), the run ends
 	 * after the report in hand; the others wait for the next run. */

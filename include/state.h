@@ -10,6 +10,8 @@
 #ifndef SENDREPORTS_STATE_H
 #define SENDREPORTS_STATE_H
 
+#include <time.h>
+
 #include "buf.h"
 #include "db.h"
 
@@ -60,5 +62,49 @@ enum db_status	state_meta_set(struct db *db, const char *key,
  */
 enum db_status	state_meta_get(struct db *db, const char *key, char *out,
 		    size_t size, struct buf *err);
+
+/*
+ * The queue's pause (flush.h): until when, how many in a row, and the
+ * failure that caused it, kept in state.meta until a server answers.
+ */
+struct state_pause {
+	time_t		 until;		/* 0: never paused, or answered since */
+	long long	 count;		/* pauses in a row */
+	char		 kind[24];	/* STATE_PAUSE_*, or "" when an earlier
+					   version paused it */
+	char		 reason[1024];	/* the failure, in words; may be cut */
+};
+
+/* What paused the queue. */
+#define STATE_PAUSE_NETWORK	"network"	/* no network, DNS, refused,
+						   greeting, EHLO, a 4xx to
+						   STARTTLS or AUTH */
+#define STATE_PAUSE_TLS		"tls"		/* certificate not verified,
+						   STARTTLS missing */
+#define STATE_PAUSE_AUTH	"authentication" /* credentials refused, or
+						   AUTH demanded */
+#define STATE_PAUSE_CONFIG	"configuration"	/* options flush refuses
+						   before connecting */
+
+/*
+ * Reads the pause into *p (all zero and "" when there is none).  DB_OK, or
+ * DB_TEMPFAIL / DB_ERROR.  Without a state database attached, DB_OK and
+ * no pause.
+ */
+enum db_status	state_pause_get(struct db *db, struct state_pause *p,
+		    struct buf *err);
+
+/* Records *p as the pause.  DB_OK, DB_TEMPFAIL or DB_ERROR. */
+enum db_status	state_pause_set(struct db *db, const struct state_pause *p,
+		    struct buf *err);
+
+/* Forgets the pause: a server answered.  DB_OK, DB_TEMPFAIL, DB_ERROR. */
+enum db_status	state_pause_clear(struct db *db, struct buf *err);
+
+/*
+ * Checks the state database's structure (SQLite's quick_check).  DB_OK,
+ * or DB_ERROR with the first fault found in err.
+ */
+enum db_status	state_check(struct db *db, struct buf *err);
 
 #endif

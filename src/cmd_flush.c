@@ -162,7 +162,7 @@ cmd_tick(struct app *app, int argc, char **argv)
 		{ "now", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct send_options so = { .now = time(NULL) };
+	struct send_options so = { .now = time(NULL), .clock_by = "tick" };
 	struct flush_options fo;
 	struct send_result sr;
 	struct flush_result fr;
@@ -174,6 +174,7 @@ cmd_tick(struct app *app, int argc, char **argv)
 			if (app_parse_time(app, optarg, "--now", &so.now) ==
 			    -1)
 				return EXIT_USAGE;
+			so.clock_by = NULL;	/* a replay: not the time */
 			break;
 		default:
 			goto usage;

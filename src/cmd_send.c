@@ -84,7 +84,7 @@ cmd_send(struct app *app, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct send_options opt = { .now = time(NULL) };
+	struct send_options opt = { .now = time(NULL), .clock_by = "send" };
 	struct cmd_send_out out;
 	struct send_result res;
 	char now[TIME_DB_LEN];
@@ -100,6 +100,7 @@ cmd_send(struct app *app, int argc, char **argv)
 			if (app_parse_time(app, optarg, "--now", &opt.now) ==
 			    -1)
 				return EXIT_USAGE;
+			opt.clock_by = NULL;	/* a replay: not the time */
 			break;
 		case 'j':
 			out.json = 1;

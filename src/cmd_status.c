@@ -1,11 +1,12 @@
 /*
  * cmd_status.c - `sendreports status [--json]`: health for monitoring.
  *
- * Prints, one "key: value" per line: queued, oldest (UTC), failed,
- * paused_until, last_send, last_flush, clock, health.  Exit 0 when
- * healthy, 1 when not: a message in failed/; a queued message older
- * than STATUS_STUCK_FACTOR * backoff_max (it has missed its retries: the
- * server has been out of reach too long); a clock send would not trust.
+ * Prints, one "key: value" per line: config, due, queued, oldest (UTC),
+ * failed, paused_until, paused_reason, last_send, last_flush, clock,
+ * clock_mark, health; then, when unhealthy, one line per problem:
+ *   problem: CODE: what is wrong -- what to do
+ * (health.h lists the codes).  Exit 0 when healthy, 1 when not, also
+ * when the configuration does not load (main.c lets status run then).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,27 +16,110 @@
 #include "app.h"
 #include "buf.h"
 #include "clock.h"
-#include "db.h"
 #include "exitcode.h"
+#include "health.h"
 #include "log.h"
-#include "queue.h"
-#include "spool.h"
-#include "state.h"
 #include "timeutil.h"
 
-/* A message still queued after this many backoff_max has missed its
- * retries: the network or the server has been gone too long. */
-#define STATUS_STUCK_FACTOR	3
+/* A text field, or null when empty. */
+static int
+status_json_opt(struct buf *j, const char *key, const char *value)
+{
+	int rc = buf_printf(j, ", \"%s\": ", key);
+
+	return rc | (value && *value ? buf_json_str(j, value) :
+	    buf_puts(j, "null"));
+}
+
+static int
+status_json(const struct health *h, const char *clock, struct buf *j)
+{
+	char oldest[TIME_DB_LEN], until[TIME_DB_LEN];
+	struct buf summary;
+	size_t i;
+	int rc = 0;
+
+	time_format_db(h->oldest, oldest);
+	time_format_db(h->pause.until, until);
+	rc |= buf_printf(j, "{\"queued\": %zu", h->queued);
+	rc |= status_json_opt(j, "oldest", h->oldest ? oldest : NULL);
+	rc |= buf_printf(j, ", \"failed\": %zu, \"due\": %zu", h->failed,
+	    h->due);
+	rc |= status_json_opt(j, "paused_until", h->pause.until ? until :
+	    NULL);
+	rc |= status_json_opt(j, "paused_kind", h->pause.kind);
+	rc |= status_json_opt(j, "paused_reason", h->pause.reason);
+	rc |= status_json_opt(j, "last_send", h->last_send);
+	rc |= status_json_opt(j, "last_flush", h->last_flush);
+	rc |= status_json_opt(j, "config", h->config);
+	rc |= status_json_opt(j, "clock", clock);
+	rc |= buf_puts(j, ", \"clock_guard\": ");
+	if (h->clock_known) {
+		rc |= buf_puts(j, "{");
+		rc |= clock_json_members(&h->clock, j);
+		rc |= buf_puts(j, "}");
+	} else
+		rc |= buf_puts(j, "null");
+	/* "problems": the one-line summary of earlier versions. */
+	buf_init(&summary, j->max);
+	for (i = 0; i < h->n; i++)
+		rc |= buf_printf(&summary, "%s%s", i ? "; " : "",
+		    h->v[i].message);
+	rc |= buf_printf(j, ", \"healthy\": %s, \"problems\": ",
+	    h->n ? "false" : "true");
+	rc |= buf_json_str(j, summary.data);
+	buf_release(&summary);
+	rc |= buf_puts(j, ", \"reasons\": [");
+	for (i = 0; i < h->n; i++) {
+		rc |= buf_printf(j, "%s{\"code\": \"%s\", \"message\": ",
+		    i ? ", " : "", h->v[i].code);
+		rc |= buf_json_str(j, h->v[i].message);
+		rc |= buf_puts(j, ", \"fix\": ");
+		rc |= buf_json_str(j, h->v[i].fix);
+		rc |= buf_puts(j, "}");
+	}
+	rc |= buf_puts(j, "]}\n");
+	return rc ? -1 : 0;
+}
 
 static void
-status_meta(struct db *db, const char *key, char *out, size_t size)
+status_text(const struct health *h, const char *clock)
 {
-	struct buf err;
+	char oldest[TIME_DB_LEN] = "-", until[TIME_DB_LEN] = "-",
+	    mark[TIME_DB_LEN] = "none";
+	size_t i;
 
-	buf_init(&err, 256);
-	if (state_meta_get(db, key, out, size, &err) != DB_OK)
-		snprintf(out, size, "-");
-	buf_release(&err);
+	if (h->oldest)
+		time_format_db(h->oldest, oldest);
+	if (h->pause.until)
+		time_format_db(h->pause.until, until);
+	if (h->clock_known && h->clock.mark)
+		time_format_db(h->clock.mark, mark);
+	printf("config: %s\n", h->config ? h->config :
+	    "none (built-in defaults)");
+	printf("due: %zu\nqueued: %zu\noldest: %s\nfailed: %zu\n"
+	    "paused_until: %s\n", h->due, h->queued, oldest, h->failed,
+	    until);
+	if (h->pause.until && h->pause.kind[0])
+		printf("paused_reason: %s: %s\n", h->pause.kind,
+		    h->pause.reason);
+	else
+		printf("paused_reason: -\n");
+	printf("last_send: %s\nlast_flush: %s\nclock: %s\n",
+	    h->last_send[0] ? h->last_send : "-",
+	    h->last_flush[0] ? h->last_flush : "-", clock);
+	if (!h->clock_known)
+		printf("clock_mark: unknown\n");
+	else if (h->clock.mark)
+		printf("clock_mark: %s UTC (%s)\n", mark,
+		    h->clock.mark_by[0] ? h->clock.mark_by : "recorded by an "
+		    "earlier version");
+	else
+		printf("clock_mark: none\n");
+	printf("health: %s\n", h->n ? "unhealthy" : "ok");
+	for (i = 0; i < h->n; i++)
+		printf("problem: %s: %s -- %s\n", h->v[i].code,
+		    h->v[i].message, h->v[i].fix);
 }
 
 int
@@ -45,16 +129,9 @@ cmd_status(struct app *app, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct queue_list q = { NULL, 0 }, failed = { NULL, 0 };
-	struct spool s = { -1, -1, -1, -1, NULL };
-	struct db db = { 0 };
-	struct buf err, why, problems;
-	char oldest[TIME_DB_LEN] = "-", last_send[TIME_DB_LEN + 8],
-	    last_flush[TIME_DB_LEN + 8], paused[TIME_DB_LEN + 8];
-	time_t now = time(NULL), first = 0;
-	const char *clock = "ok";
-	size_t i;
-	int ch, json = 0, rc;
+	struct health h;
+	struct buf clock, j;
+	int ch, json = 0, rc = EXIT_UNHEALTHY;
 
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		if (ch != 'j')
@@ -63,82 +140,34 @@ cmd_status(struct app *app, int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	buf_init(&err, 4096);
-	buf_init(&why, 4096);
-	buf_init(&problems, 4096);
-	if (spool_open(&s, app->conf.spool_dir, 0, &err) == 0 &&
-	    (queue_scan(&s, QUEUE_QUEUED, &q, &err) == -1 ||
-	    queue_scan(&s, QUEUE_FAILED, &failed, &err) == -1)) {
-		log_warnx("%s", err.data);
-		buf_puts(&problems, "the spool cannot be read; ");
+	buf_init(&clock, 4096);
+	buf_init(&j, 1024 * 1024);
+	if (health_check(&h, app->conf_error ? NULL : &app->conf,
+	    app->config_arg, app->conf_error, time(NULL)) == -1) {
+		log_warnx("status: out of memory");
+		rc = EXIT_OSERR;
+		goto out;
 	}
-	buf_reset(&err);
-	if (db_open(&db, &app->conf, DB_STATE_ONLY | DB_READONLY, &err) !=
-	    DB_OK)
-		log_warnx("%s", err.data);
-	for (i = 0; i < q.n; i++)
-		if (first == 0 || q.v[i].mtime < first)
-			first = q.v[i].mtime;
-	if (first)
-		time_format_db(first, oldest);
-	status_meta(&db, "last_send", last_send, sizeof(last_send));
-	status_meta(&db, "last_flush", last_flush, sizeof(last_flush));
-	status_meta(&db, "pause_until", paused, sizeof(paused));
-
-	if (failed.n)
-		buf_printf(&problems, "%zu failed message(s) in %s/failed; ",
-		    failed.n, app->conf.spool_dir);
-	if (first && now - first > STATUS_STUCK_FACTOR *
-	    app->conf.backoff_max_s)
-		buf_printf(&problems, "the oldest message has waited since "
-		    "%s UTC; ", oldest);
-	if (db.h && clock_check(&db, now, app->conf.require_sync, &why) !=
-	    CLOCK_OK) {
-		clock = why.data;
-		buf_puts(&problems, "the clock is not trusted; ");
-	}
-	if (problems.len >= 2)
-		problems.data[problems.len -= 2] = '\0';
-
+	if (!h.clock_known)
+		buf_puts(&clock, "unknown");
+	else if (h.clock.hold == CLOCK_HOLD_NONE)
+		buf_puts(&clock, "ok");
+	else
+		clock_explain(&h.clock, &clock);
 	if (json) {
-		struct buf j;
-
-		buf_init(&j, 64 * 1024);
-		buf_printf(&j, "{\"queued\": %zu, \"oldest\": ", q.n);
-		first ? buf_json_str(&j, oldest) : buf_puts(&j, "null");
-		buf_printf(&j, ", \"failed\": %zu, \"paused_until\": ",
-		    failed.n);
-		strcmp(paused, "-") ? buf_json_str(&j, paused) :
-		    buf_puts(&j, "null");
-		buf_puts(&j, ", \"last_send\": ");
-		strcmp(last_send, "-") ? buf_json_str(&j, last_send) :
-		    buf_puts(&j, "null");
-		buf_puts(&j, ", \"last_flush\": ");
-		strcmp(last_flush, "-") ? buf_json_str(&j, last_flush) :
-		    buf_puts(&j, "null");
-		buf_puts(&j, ", \"clock\": ");
-		buf_json_str(&j, clock);
-		buf_printf(&j, ", \"healthy\": %s, \"problems\": ",
-		    problems.len ? "false" : "true");
-		buf_json_str(&j, problems.data);
-		buf_puts(&j, "}\n");
+		if (status_json(&h, clock.data, &j) == -1) {
+			log_warnx("status: --json output too large");
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
 		fputs(j.data, stdout);
-		buf_release(&j);
-	} else {
-		printf("queued: %zu\noldest: %s\nfailed: %zu\n"
-		    "paused_until: %s\nlast_send: %s\nlast_flush: %s\n"
-		    "clock: %s\nhealth: %s%s\n", q.n, oldest, failed.n, paused,
-		    last_send, last_flush, clock, problems.len ?
-		    "unhealthy: " : "ok", problems.data);
-	}
-	rc = problems.len ? EXIT_UNHEALTHY : EXIT_OK;
-	queue_list_release(&q);
-	queue_list_release(&failed);
-	db_close(&db);
-	spool_close(&s);
-	buf_release(&err);
-	buf_release(&why);
-	buf_release(&problems);
+	} else
+		status_text(&h, clock.data);
+	rc = h.n ? EXIT_UNHEALTHY : EXIT_OK;
+out:
+	health_release(&h);
+	buf_release(&clock);
+	buf_release(&j);
 	return rc;
 usage:
 	fprintf(stderr, "usage: sendreports status [--json]\n");

@@ -275,6 +275,7 @@ daemon_tick(const struct conf *conf, int flush_only, int force)
 	if (!flush_only) {
 		memset(&so, 0, sizeof(so));
 		so.now = time(NULL);
+		so.clock_by = "daemon";
 		so.stop = &daemon_stop;
 		send_run(conf, &so, NULL, NULL, &sr);
 		if (sr.queued || sr.given_up)

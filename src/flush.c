@@ -24,8 +24,6 @@
 #include "timeutil.h"
 
 #define FLUSH_ERR_MAX	4096
-#define META_PAUSE_UNTIL "pause_until"	/* the queue's pause, UTC */
-#define META_PAUSE_COUNT "pause_count"	/* pauses in a row */
 
 struct flush_ctx {
 	const struct conf		*conf;
@@ -73,24 +71,18 @@ flush_tell(struct flush_ctx *f, const char *name,
 	f->event(f->ctx, &ev);
 }
 
-/* A meta value: a time (UTC text) or a count; 0 when absent. */
-static long long
-flush_meta_num(struct db *db, const char *key)
+/* The queue's pause as recorded; none when it cannot be read. */
+static void
+flush_pause_get(struct db *db, struct state_pause *p)
 {
-	char text[64];
 	struct buf err;
-	time_t t;
-	long long v = 0;
 
-	buf_init(&err, 256);
-	if (state_meta_get(db, key, text, sizeof(text), &err) == DB_OK) {
-		if (strchr(text, '-'))
-			v = time_parse_db(text, &t) == 0 ? (long long)t : 0;
-		else
-			v = strtoll(text, NULL, 10);
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (state_pause_get(db, p, &err) != DB_OK) {
+		log_warnx("%s", err.data);
+		memset(p, 0, sizeof(*p));
 	}
 	buf_release(&err);
-	return v;
 }
 
 /* The server answered: whatever paused the queue is over. */
@@ -100,28 +92,45 @@ flush_unpause(struct flush_ctx *f)
 	struct buf err;
 
 	buf_init(&err, FLUSH_ERR_MAX);
-	if (db_exec(&f->db, "DELETE FROM state.meta WHERE key IN "
-	    "('" META_PAUSE_UNTIL "', '" META_PAUSE_COUNT "')", &err) !=
-	    DB_OK)
+	if (state_pause_clear(&f->db, &err) != DB_OK)
 		log_warnx("%s", err.data);
 	buf_release(&err);
 }
 
-/* The box cannot reach the server: pause the queue, growing each time. */
-static void
-flush_pause(struct flush_ctx *f)
+/*
+ * What paused the queue, for `status`.  In a delivery SMTP_CONFIG is
+ * either the credentials (RFC 4954's 53x replies: refused, or demanded
+ * and not configured) or the TLS layer (a certificate not verified,
+ * STARTTLS missing or refused), whose failure the error names.
+ */
+static const char *
+flush_pause_kind(enum smtp_status ss, int code)
 {
-	char until[TIME_DB_LEN], count[32];
-	struct buf err;
-	long long n;
+	if (ss == SMTP_UNAVAILABLE)
+		return STATE_PAUSE_NETWORK;
+	if (code >= 530 && code <= 539)
+		return STATE_PAUSE_AUTH;
+	return STATE_PAUSE_TLS;
+}
 
-	n = flush_meta_num(&f->db, META_PAUSE_COUNT) + 1;
-	f->res->paused_until = f->opt->now + flush_backoff(f->conf, (long)n);
-	time_format_db(f->res->paused_until, until);
-	snprintf(count, sizeof(count), "%lld", n);
+/*
+ * The box or its configuration cannot reach the server: pause the queue,
+ * growing each time, and keep why for `status`.
+ */
+static void
+flush_pause(struct flush_ctx *f, const char *kind, const char *reason)
+{
+	struct state_pause p;
+	struct buf err;
+
+	flush_pause_get(&f->db, &p);
+	p.count++;
+	p.until = f->opt->now + flush_backoff(f->conf, (long)p.count);
+	f->res->paused_until = p.until;
+	snprintf(p.kind, sizeof(p.kind), "%s", kind);
+	snprintf(p.reason, sizeof(p.reason), "%s", reason);
 	buf_init(&err, FLUSH_ERR_MAX);
-	if (state_meta_set(&f->db, META_PAUSE_UNTIL, until, &err) != DB_OK ||
-	    state_meta_set(&f->db, META_PAUSE_COUNT, count, &err) != DB_OK)
+	if (state_pause_set(&f->db, &p, &err) != DB_OK)
 		log_warnx("%s", err.data);
 	buf_release(&err);
 }
@@ -414,7 +423,8 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		f->res->tried--;
 		f->res->status = ss == SMTP_CONFIG ? FLUSH_CONFIG :
 		    FLUSH_UNAVAILABLE;
-		flush_pause(f);
+		flush_pause(f, flush_pause_kind(ss, out.code),
+		    out.error.len ? out.error.data : out.reply.data);
 		rc = -1;
 		break;
 	}
@@ -434,9 +444,9 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	struct flush_ctx f;
 	struct queue_list q = { NULL, 0 };
 	struct smtp_options so;
+	struct state_pause pause;
 	struct buf err;
 	char *password = NULL;
-	long long pause_until;
 	size_t i;
 	long tried = 0;
 
@@ -479,17 +489,16 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		res->status = FLUSH_IOERR;
 		goto out;
 	}
-	pause_until = flush_meta_num(&f.db, META_PAUSE_UNTIL);
-	if (!opt->force && pause_until > opt->now) {
-		res->paused = 1;
-		res->paused_until = (time_t)pause_until;
-		{
-			char until[TIME_DB_LEN];
+	flush_pause_get(&f.db, &pause);
+	if (!opt->force && pause.until > opt->now) {
+		char until[TIME_DB_LEN];
 
-			time_format_db(res->paused_until, until);
-			log_debug("flush: the queue is paused (server "
-			    "unavailable) until %s UTC", until);
-		}
+		res->paused = 1;
+		res->paused_until = pause.until;
+		time_format_db(res->paused_until, until);
+		log_debug("flush: the queue is paused until %s UTC (%s: %s)",
+		    until, pause.kind[0] ? pause.kind : "server unavailable",
+		    pause.reason);
 		goto out;
 	}
 	for (i = 0; i < q.n; i++)
@@ -498,9 +507,12 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	if (f.total == 0)
 		goto done;	/* every message waits out its backoff */
 
+	/* Options refused before connecting are the configuration's
+	 * failure: the queue pauses as for any other (SPEC.md). */
 	if (smtpconf_options(conf, &so, &password, &err) == -1) {
 		log_warnx("flush: %s", err.data);
 		res->status = FLUSH_CONFIG;
+		flush_pause(&f, STATE_PAUSE_CONFIG, err.data);
 		goto out;
 	}
 	so.verbose = opt->verbose_smtp;
@@ -509,6 +521,8 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	if (f.smtp == NULL) {
 		log_warnx("flush: %s", err.data);
 		res->status = errno == EINVAL ? FLUSH_CONFIG : FLUSH_IOERR;
+		if (res->status == FLUSH_CONFIG)
+			flush_pause(&f, STATE_PAUSE_CONFIG, err.data);
 		goto out;
 	}
 	for (i = 0; i < q.n; i++) {
@@ -542,9 +556,9 @@ flush_next_try(const struct conf *conf)
 	struct spool spool = { -1, -1, -1, -1, NULL };
 	struct queue_list q = { NULL, 0 };
 	struct db db = { 0 };
+	struct state_pause pause;
 	struct buf err;
 	time_t next = 0;
-	long long pause;
 	size_t i;
 
 	buf_init(&err, FLUSH_ERR_MAX);
@@ -557,9 +571,9 @@ flush_next_try(const struct conf *conf)
 	for (i = 0; i < q.n; i++)
 		if (next == 0 || q.v[i].next_try < next)
 			next = q.v[i].next_try;
-	if (db.has_state && (pause = flush_meta_num(&db, META_PAUSE_UNTIL)) >
-	    (long long)next)
-		next = (time_t)pause;
+	flush_pause_get(&db, &pause);
+	if (pause.until > next)
+		next = pause.until;
 	if (next == 0)
 		next = 1;	/* a message never tried: at once */
 out:

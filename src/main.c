@@ -28,25 +28,40 @@
 #define SENDREPORTS_VERSION "unknown"
 #endif
 
+/*
+ * CMD_CONF_ERROR: the command runs even when the configuration does not
+ * load (a -c FILE that does not exist, a syntax error), with the reason in
+ * app->conf_error and nothing in app->conf; `status` must say "unhealthy"
+ * then, not fail with 78 like the others.
+ */
+enum command_flags {
+	CMD_CONF_ERROR = 1 << 0
+};
+
 struct command {
 	const char	*name;
 	int		(*run)(struct app *, int, char **);
 	const char	*summary;
+	int		 flags;
 };
 
 static const struct command commands[] = {
-	{ "send", cmd_send, "spool a message for every due report" },
-	{ "flush", cmd_flush, "deliver the queued messages over SMTP" },
-	{ "tick", cmd_tick, "send, then flush: the line for cron" },
-	{ "daemon", cmd_daemon, "tick every minute as a service" },
-	{ "queue", cmd_queue, "show the queued and failed messages" },
-	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)" },
-	{ "render", cmd_render, "write the fallback PDF of a report" },
-	{ "list", cmd_list, "show the reports and their state" },
-	{ "schedule", cmd_schedule, "add a report to the local database" },
-	{ "initdb", cmd_initdb, "create or migrate the database and spool" },
+	{ "send", cmd_send, "spool a message for every due report", 0 },
+	{ "flush", cmd_flush, "deliver the queued messages over SMTP", 0 },
+	{ "tick", cmd_tick, "send, then flush: the line for cron", 0 },
+	{ "daemon", cmd_daemon, "tick every minute as a service", 0 },
+	{ "queue", cmd_queue, "show the queued and failed messages", 0 },
+	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)",
+	    CMD_CONF_ERROR },
+	{ "clock", cmd_clock, "what the clock guard knows; --reset forgets "
+	    "its mark", 0 },
+	{ "render", cmd_render, "write the fallback PDF of a report", 0 },
+	{ "list", cmd_list, "show the reports and their state", 0 },
+	{ "schedule", cmd_schedule, "add a report to the local database", 0 },
+	{ "initdb", cmd_initdb, "create or migrate the database and spool",
+	    0 },
 	{ "check", cmd_check, "validate configuration, database, "
-	    "directories" },
+	    "directories", 0 },
 };
 
 static void
@@ -264,11 +279,13 @@ main(int argc, char **argv)
 	}
 run:
 	if (conf_load(&app.conf, app.config_arg, &err) == -1) {
-		log_warnx("configuration: %s", err.data);
-		buf_release(&err);
-		return EXIT_CONFIG;
+		if (!(cmd->flags & CMD_CONF_ERROR)) {
+			log_warnx("configuration: %s", err.data);
+			buf_release(&err);
+			return EXIT_CONFIG;
+		}
+		app.conf_error = err.data;	/* released below */
 	}
-	buf_release(&err);
 	log_init(app.verbosity < 0 ? LOG_LEVEL_ERROR : app.verbosity == 0 ?
 	    LOG_LEVEL_WARNING : app.verbosity == 1 ? LOG_LEVEL_INFO :
 	    LOG_LEVEL_DEBUG, app.conf.syslog, app.conf.log_level);
@@ -277,6 +294,7 @@ run:
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warnx("cannot initialise libcurl");
 		conf_release(&app.conf);
+		buf_release(&err);
 		return EXIT_SOFTWARE;
 	}
 	optind = 1;
@@ -290,6 +308,7 @@ run:
 			rc = EXIT_IOERR;
 	}
 	conf_release(&app.conf);
+	buf_release(&err);
 	log_close();
 	return rc;
 }

@@ -878,8 +878,10 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	    res->status == SEND_DATAERR) &&
 	    state_meta_set(&run.db, "last_send", run.now, &err) != DB_OK)
 		log_warnx("%s", err.data);
-	/* Whatever happened, this run saw the clock at now. */
-	if (!opt->dry_run && clock_record(&run.db, opt->now, &err) != DB_OK)
+	/* Whatever happened, this run saw the real clock at now; a --now
+	 * clock is no evidence of the time. */
+	if (!opt->dry_run && opt->clock_by != NULL &&
+	    clock_record(&run.db, opt->now, opt->clock_by, &err) != DB_OK)
 		log_warnx("%s", err.data);
 out:
 	free(ids);

@@ -1,10 +1,21 @@
 /*
  * state.c - occurrences and run log in the state database (db/state/).
+ *
+ * The queue's pause is four rows of state.meta: "pause_until" (UTC text),
+ * "pause_count", "pause_kind" and "pause_reason"; an earlier version
+ * wrote only the first two.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "state.h"
+#include "timeutil.h"
+
+#define STATE_PAUSE_UNTIL	"pause_until"
+#define STATE_PAUSE_COUNT	"pause_count"
+#define STATE_PAUSE_KIND	"pause_kind"
+#define STATE_PAUSE_REASON	"pause_reason"
 
 enum db_status
 state_occurrence_find(struct db *db, long long report_id,
@@ -156,6 +167,82 @@ state_meta_get(struct db *db, const char *key, char *out, size_t size,
 	else {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
 		s = db_status_of(rc);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum db_status
+state_pause_get(struct db *db, struct state_pause *p, struct buf *err)
+{
+	char until[TIME_DB_LEN + 8], count[32];
+	enum db_status s;
+
+	memset(p, 0, sizeof(*p));
+	s = state_meta_get(db, STATE_PAUSE_UNTIL, until, sizeof(until), err);
+	if (s == DB_NOTFOUND)
+		return DB_OK;
+	if (s != DB_OK)
+		return s;
+	if (time_parse_db(until, &p->until) == -1)
+		p->until = 0;
+	if ((s = state_meta_get(db, STATE_PAUSE_COUNT, count, sizeof(count),
+	    err)) == DB_OK)
+		p->count = strtoll(count, NULL, 10);
+	if (s == DB_OK || s == DB_NOTFOUND)
+		s = state_meta_get(db, STATE_PAUSE_KIND, p->kind,
+		    sizeof(p->kind), err);
+	if (s == DB_OK || s == DB_NOTFOUND)
+		s = state_meta_get(db, STATE_PAUSE_REASON, p->reason,
+		    sizeof(p->reason), err);
+	return s == DB_NOTFOUND ? DB_OK : s;
+}
+
+enum db_status
+state_pause_set(struct db *db, const struct state_pause *p, struct buf *err)
+{
+	char until[TIME_DB_LEN], count[32];
+	enum db_status s;
+
+	time_format_db(p->until, until);
+	snprintf(count, sizeof(count), "%lld", p->count);
+	if ((s = state_meta_set(db, STATE_PAUSE_UNTIL, until, err)) == DB_OK &&
+	    (s = state_meta_set(db, STATE_PAUSE_COUNT, count, err)) == DB_OK &&
+	    (s = state_meta_set(db, STATE_PAUSE_KIND, p->kind, err)) == DB_OK)
+		s = state_meta_set(db, STATE_PAUSE_REASON, p->reason, err);
+	return s;
+}
+
+enum db_status
+state_pause_clear(struct db *db, struct buf *err)
+{
+	return db_exec(db, "DELETE FROM state.meta WHERE key IN ('"
+	    STATE_PAUSE_UNTIL "', '" STATE_PAUSE_COUNT "', '"
+	    STATE_PAUSE_KIND "', '" STATE_PAUSE_REASON "')", err);
+}
+
+enum db_status
+state_check(struct db *db, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *v;
+	enum db_status s;
+	int rc;
+
+	if ((s = db_prepare(db, "PRAGMA state.quick_check(1)", &st, err)) !=
+	    DB_OK)
+		return s;
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (rc != SQLITE_ROW) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+		if (s == DB_OK)
+			s = DB_ERROR;
+	} else if (v == NULL || strcmp((const char *)v, "ok") != 0) {
+		buf_printf(err, "state database: %s", v ? (const char *)v :
+		    "quick_check gave nothing");
+		s = DB_ERROR;
 	}
 	sqlite3_finalize(st);
 	return s;
