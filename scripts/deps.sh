@@ -3,10 +3,13 @@
 # need, when some are missing.  Quiet and quick when everything is there.
 set -eu
 
+# systemd is there for systemd-analyze and systemctl --root, which check
+# the units offline; where systemd does not run, installing it starts
+# nothing.  file tells whether an installed binary is stripped.
 PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev libcurl4-openssl-dev
 libhpdf-dev libinih-dev libcmocka-dev python3 python3-pytest python3-aiosmtpd
 qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3 time
-busybox-static tzdata zlib1g-dev ca-certificates"
+busybox-static tzdata zlib1g-dev ca-certificates file systemd"
 # Arguments name more packages (make bench: msmtp, to compare against).
 PACKAGES="$PACKAGES $*"
 
