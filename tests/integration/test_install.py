@@ -86,10 +86,18 @@ def test_install_strips_makes_the_state_directories_and_the_units(tmp_path):
     assert not (root / "etc/init.d").exists()
     hook = root / "etc/NetworkManager/dispatcher.d/90-sendreports"
     assert mode(hook) == 0o755
-    # The configuration's directories are where initdb looks.
-    r = subprocess.run([str(binary), "-c", str(root / "etc/sendreports.ini"),
-                        "--help"], capture_output=True, text=True)
-    assert r.returncode == 0
+    # initdb finds the directories of the installed configuration (moved
+    # into the root) and needs no other.
+    conf = root / "etc/sendreports.ini"
+    text = conf.read_text()
+    assert "= /var/lib/sendreports/" in text
+    assert "= /var/spool/sendreports" in text
+    conf.write_text(text.replace("= /var/", "= %s/var/" % root)
+                    .replace("syslog = yes", "syslog = no"))
+    for cmd in ("initdb", "check"):
+        r = subprocess.run([str(binary), "-c", str(conf), cmd],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, (cmd, r.stdout + r.stderr)
 
 
 def test_install_busybox_init_or_none(tmp_path):
