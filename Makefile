@@ -4,7 +4,9 @@
 #   make check        install missing packages, build with -Werror and the
 #                     sanitizers, run the unit and integration tests
 #   make demo         build and run the main job on a demo database
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= INIT=auto STRIP=strip
+#                     (make install-strip: the same; the binary is
+#                     always stripped)
 #
 # User variables stay the user's: our flags live in PROG_CFLAGS, so that
 # `CFLAGS=-O2 make` keeps them.  DEVELOPER=1 adds -Werror, SANITIZE=
@@ -22,6 +24,11 @@ DESTDIR		?=
 CFLAGS		?= -O2 -g
 LDFLAGS		?=
 INSTALL		?= install
+# Strips the installed binary; a cross build's own (arm-linux-gnueabihf-strip).
+STRIP		?= strip
+# The init files make install adds: systemd, busybox, none, or auto (the
+# systemd units where systemd runs, else none).
+INIT		?= auto
 
 ifneq ($(SANITIZE),)
 BUILD		?= build/sanitize
@@ -88,7 +95,7 @@ Q		:= @
 endif
 
 .PHONY: all check check-unit check-integration check-valgrind demo deps \
-	deps-build install clean hdrcheck bench
+	deps-build install install-strip clean hdrcheck bench
 
 all: $(PROG)
 
@@ -216,12 +223,17 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory DEPS= $(PROG)
 	$(Q)sh scripts/demo.sh $(PROG) $(BUILD)/demo
 
-# The binary, its send_scheduled_reports link, the configuration (never
-# overwritten), and the files of etc/ with the installed paths in them.
+# The binary, stripped, its send_scheduled_reports link, the configuration
+# (never overwritten), the state directories, the sendreports user (real
+# root only), and the files of etc/ with the installed paths in them
+# (scripts/install.sh).  install-strip is where the GNU conventions put
+# a stripped install: the same.
 install: $(PROG)
 	$(Q)DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) \
 	    DATADIR=$(DATADIR) SYSTEMDDIR=$(SYSTEMDDIR) INSTALL="$(INSTALL)" \
-	    sh scripts/install.sh host $(PROG)
+	    STRIP="$(STRIP)" INIT=$(INIT) sh scripts/install.sh host $(PROG)
+
+install-strip: install
 
 clean:
 	rm -rf build

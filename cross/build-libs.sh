@@ -1,14 +1,17 @@
 #!/bin/sh
-# build-libs.sh ARCH - builds the libraries of the static binary for ARCH
-# (x86_64, aarch64, armhf) from the unpacked Debian sources of
-# build/cross/src, with only what sendreports uses, into
+# build-libs.sh ARCH [LIBRARY...] - builds the libraries of the static
+# binary for ARCH (x86_64, aarch64, armhf) from the unpacked Debian sources
+# of build/cross/src, with only what sendreports uses, into
 # build/cross/ARCH/prefix (TLS=openssl: build/cross/ARCH-openssl/prefix,
 # with OpenSSL in place of mbedTLS).  Each library leaves a stamp there,
-# so a second run does nothing.  Run from the top of the tree;
-# cross/cross.mk calls it.
+# so a second run does nothing.  Naming LIBRARY (zlib, mbedtls, openssl,
+# curl, libharu, sqlite3, inih) builds only those.  Run from the top of
+# the tree; cross/cross.mk calls it.
 set -eu
 
 arch=$1
+shift
+only=$*
 top=$(pwd)
 src=$top/build/cross/src
 TLS=${TLS:-mbedtls}
@@ -21,20 +24,44 @@ prefix=$out/prefix
 . "$top/cross/arch.sh"
 
 export CC AR RANLIB STRIP NM
+# `make install-busybox DESTDIR=ROOT` calls us through cross.mk and
+# static.sh: its DESTDIR, in our environment and in MAKEFLAGS' command
+# line variables, is where sendreports goes.  The libraries' own `make
+# install` would honour it and put them in ROOT$prefix, out of our sight.
+unset DESTDIR
+MAKEFLAGS=$(printf '%s\n' "${MAKEFLAGS:-}" |
+    sed 's/\(^\| \)DESTDIR=\(\\.\|[^ \\]\)*//g')
+export MAKEFLAGS
 export CFLAGS="$CROSS_CFLAGS"
 # Never the host's .pc files (Debian has libcurl's and sqlite3's).
 export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=
 jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$prefix/lib" "$prefix/include" "$out/obj"
 
-# step NAME [FILE...]: whether NAME is still to build.  Its stamp holds the
-# sum of the files it is built from (arch.sh's flags, patches,
-# configurations), so changing one rebuilds it.
+# step NAME "LIB..." [FILE...]: whether NAME is still to build.  Its stamp
+# holds the sum of the files it is built from (arch.sh's flags, patches,
+# configurations), so changing one rebuilds it.  A stamp is only believed
+# while the libraries it stands for (LIB, in $prefix/lib) are there: one
+# left by a build whose files went elsewhere, or were removed, is not.
 step() {
 	name=$1
-	shift
+	libs=$2
+	shift 2
+	if [ -n "$only" ]; then
+		case " $only " in
+		*" $name "*) ;;
+		*) return 1 ;;
+		esac
+	fi
 	key=$(cat "$top/cross/arch.sh" "$@" | sha256sum | cut -c1-16)
-	[ "$(cat "$prefix/.stamp-$name" 2>/dev/null)" = "$key" ] && return 1
+	if [ "$(cat "$prefix/.stamp-$name" 2>/dev/null)" = "$key" ]; then
+		missing=
+		for l in $libs; do
+			[ -f "$prefix/lib/$l" ] || missing="$missing $l"
+		done
+		[ -z "$missing" ] && return 1
+		echo "  LIB     $name ($arch): stamp without$missing, rebuilding"
+	fi
 	echo "  LIB     $name ($arch)"
 	rm -rf "$out/obj/$name" "$prefix/.stamp-$name"
 	return 0
@@ -44,7 +71,7 @@ mbedtls_config=$top/cross/mbedtls-config.h
 mbedtls_patch=$top/cross/patches/mbedtls-getrandom-musl.patch
 curl_patch=$top/cross/patches/curl-nohttp-pingpong.patch
 
-if step zlib; then
+if step zlib libz.a; then
 	cp -a "$src/zlib" "$out/obj/zlib"
 	(cd "$out/obj/zlib" && ./configure --static --prefix="$prefix" \
 	    >/dev/null && make -j"$jobs" libz.a >/dev/null &&
@@ -52,8 +79,9 @@ if step zlib; then
 	done_step zlib
 fi
 
-if [ "$TLS" = mbedtls ] && step mbedtls "$mbedtls_config" "$mbedtls_patch"
-then
+if [ "$TLS" = mbedtls ] && step mbedtls \
+    "libmbedtls.a libmbedx509.a libmbedcrypto.a" "$mbedtls_config" \
+    "$mbedtls_patch"; then
 	# Upstream's default configuration less what cross/mbedtls-config.h
 	# leaves out, included where config.h allows a user's file.
 	cp -a "$src/mbedtls" "$out/obj/mbedtls"
@@ -73,7 +101,7 @@ then
 	done_step mbedtls
 fi
 
-if [ "$TLS" = openssl ] && step openssl; then
+if [ "$TLS" = openssl ] && step openssl "libssl.a libcrypto.a"; then
 	# What a TLS client needs: no engines, modules, apps, legacy ciphers,
 	# no kernel headers for secure memory (musl's wrapper has none).
 	cp -a "$src/openssl" "$out/obj/openssl"
@@ -97,7 +125,7 @@ if [ "$TLS" = openssl ]; then
 else
 	with_tls=--with-mbedtls=$prefix
 fi
-if step curl "$curl_patch" "$mbedtls_config"; then
+if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
 	cp -a "$src/curl" "$out/obj/curl"
 	(cd "$out/obj/curl" &&
 	    patch -p1 -s < "$curl_patch" &&
@@ -130,7 +158,7 @@ if step curl "$curl_patch" "$mbedtls_config"; then
 	done_step curl
 fi
 
-if step libharu "$top/cross/hpdf_config.h"; then
+if step libharu libhpdf.a "$top/cross/hpdf_config.h"; then
 	mkdir -p "$out/obj/libharu"
 	cp "$src/libharu/include/"*.h "$prefix/include/"
 	cp "$top/cross/hpdf_config.h" "$prefix/include/"
@@ -143,7 +171,7 @@ if step libharu "$top/cross/hpdf_config.h"; then
 	done_step libharu
 fi
 
-if step sqlite3; then
+if step sqlite3 libsqlite3.a; then
 	# The amalgamation is made once on the host (tclsh), for every arch.
 	amal=$top/build/cross/sqlite-amalgamation
 	if [ ! -f "$amal/sqlite3.c" ]; then
@@ -162,7 +190,7 @@ if step sqlite3; then
 	done_step sqlite3
 fi
 
-if step inih; then
+if step inih libinih.a; then
 	mkdir -p "$out/obj/inih"
 	$CC $CFLAGS -c "$src/libinih/ini.c" -o "$out/obj/inih/ini.o"
 	rm -f "$prefix/lib/libinih.a"

@@ -10,7 +10,9 @@
 #                                 build's delivery tests
 #   make install-busybox DESTDIR=ROOT [ARCH=armhf]
 #                                 a BusyBox root: the static binary, the
-#                                 init script, the hooks, the examples
+#                                 init script, the hooks, the examples,
+#                                 the state directories (DESTDIR never
+#                                 reaches the libraries' builds)
 #
 # Everything comes from Debian: the musl wrappers and cross binutils
 # (cross/toolchain.sh), the libraries' sources (cross/fetch.sh, pinned in
@@ -33,8 +35,9 @@ sizes:
 	    exit 1; done
 	$(Q)$(PYTHON) cross/sizes.py $(CROSS_TARGETS)
 
+# static.sh has stripped the binary with the target's strip already.
 install-busybox: cross
-	$(Q)DESTDIR=$(DESTDIR) INSTALL="$(INSTALL)" \
+	$(Q)DESTDIR=$(DESTDIR) INSTALL="$(INSTALL)" STRIP= \
 	    sh scripts/install.sh busybox build/$(ARCH)/sendreports
 
 # Each target is built before any test runs, so the size check sees them all.

@@ -40,10 +40,18 @@ DATA = {"title": "Ventes — octobre", "columns": ["Produit", "Montant"],
 
 
 class Root:
-    """A BusyBox root directory, and commands run inside it."""
+    """A BusyBox root directory, and commands run inside it.  With uid,
+    its /etc/passwd has the user sendreports (uid, gid uid) before
+    install.sh fills it."""
 
-    def __init__(self, path):
+    def __init__(self, path, uid=None):
         self.path = str(path)
+        if uid is not None:
+            os.makedirs(self.p("etc"))
+            with open(self.p("etc/passwd"), "w") as f:
+                f.write("root:x:0:0:root:/root:/bin/sh\n"
+                        "sendreports:x:%d:%d::/var/lib/sendreports:"
+                        "/bin/false\n" % (uid, uid))
         env = dict(os.environ, DESTDIR=self.path)
         r = subprocess.run(["sh", "scripts/install.sh", "busybox", STATIC],
                            cwd=TOP, env=env, capture_output=True, text=True)
@@ -59,6 +67,9 @@ class Root:
                      os.makedev(1, 3))
         except PermissionError:
             pytest.skip("mknod is not allowed here")
+        # As on a box, where the daemon's user opens it too (the umask
+        # took mknod's write bits).
+        os.chmod(self.p("dev/null"), 0o666)
         r = subprocess.run([CHROOT, self.path, "/bin/busybox", "--install",
                             "-s", "/bin"], capture_output=True, text=True)
         if r.returncode != 0 and "not permitted" in r.stderr:
@@ -66,7 +77,7 @@ class Root:
         assert r.returncode == 0, r.stderr
         with open(self.p("etc/hosts"), "w") as f:
             f.write("127.0.0.1\tlocalhost mail.box.test\n")
-        self.pidfile = self.p("var/run/sendreports.pid")
+        self.pidfile = self.p("var/run/sendreports/sendreports.pid")
         self.db = self.p("var/lib/sendreports/reports.db")
         self.spool = self.p("var/spool/sendreports")
 
@@ -227,3 +238,59 @@ def test_tls_on_a_box_without_a_ca_bundle(root, smtp_server, smtp_pki):
     r = root.sh("sendreports flush --force")
     assert r.returncode == 0, r.stderr
     assert len(srv.messages()) == 1 and root.queue() == []
+
+
+UID = 4242
+
+
+@pytest.fixture
+def user_root(tmp_path):
+    r = Root(tmp_path / "root", uid=UID)
+    yield r
+    kill_from_pidfile(r.pid())
+
+
+def owners(top):
+    """The uids of everything under top."""
+    found = set()
+    for d, dirs, files in os.walk(top):
+        for n in dirs + files:
+            found.add(os.lstat(os.path.join(d, n)).st_uid)
+    return found
+
+
+def test_init_script_runs_the_daemon_as_its_user(user_root, smtp_server):
+    root = user_root
+    # install.sh gave the state directories to the root's user.
+    for d in ("var/lib/sendreports", "var/lib/sendreports/pdf",
+              "var/spool/sendreports"):
+        assert os.stat(root.p(d)).st_uid == UID, d
+    srv = plain_box(root, smtp_server, interval=1)
+    # initdb ran as root: what it made is given to the user (README).
+    r = root.sh("chown -R sendreports /var/lib/sendreports "
+                "/var/spool/sendreports")
+    assert r.returncode == 0, r.stderr
+    r = root.sh("/etc/init.d/S90sendreports start")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "runs as root" not in r.stdout
+    pid = root.pid()
+    assert pid
+    with open("/proc/%d/status" % pid) as f:
+        uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+    assert uids == [str(UID)] * 4
+    assert os.stat(os.path.dirname(root.pidfile)).st_uid == UID
+    root.add_report()
+    assert wait_for(lambda: len(srv.messages()) == 1)
+    r = root.sh("/etc/init.d/S90sendreports stop")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # No daemon: udhcpc's hook flushes as the user, not as root.
+    root.add_report(title="Stock")
+    r = root.sh("sendreports send")
+    assert r.returncode == 0, r.stderr
+    r = root.sh("chown -R sendreports /var/spool/sendreports")
+    assert len(root.queue()) == 1
+    r = root.sh("/usr/share/udhcpc/default.script.d/sendreports bound")
+    assert r.returncode == 0, r.stderr
+    assert wait_for(lambda: len(srv.messages()) == 2)
+    assert wait_for(lambda: root.queue() == [])
+    assert owners(root.spool) == {UID}

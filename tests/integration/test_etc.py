@@ -1,6 +1,6 @@
 """The files of etc/ that run sendreports on a box, run by BusyBox's own
 sh, start-stop-daemon and kill (Debian's busybox-static): the init script,
-the network-up hook, the crontab line."""
+the network-up hooks (ifupdown, NetworkManager), the crontab line."""
 import os
 import shutil
 import subprocess
@@ -15,7 +15,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ETC = os.path.join(HERE, "..", "..", "etc")
 BUSYBOX = shutil.which("busybox")
 APPLETS = ["sh", "start-stop-daemon", "kill", "sleep", "cat", "rm",
-           "printf", "echo", "test", "["]
+           "printf", "echo", "test", "[", "id", "mkdir", "chown"]
+# A user no machine has: the init script must keep root, and say so.
+NO_USER = "no-such-sendreports-user"
 
 pytestmark = [
     pytest.mark.skipif(BUSYBOX is None,
@@ -40,8 +42,9 @@ class Busybox:
         self.defaults = os.path.join(box.root, "default")
         with open(self.defaults, "w") as f:
             f.write("SENDREPORTS=%s\nCONFIG=%s\nPIDFILE=%s\nINTERVAL=%d\n"
+                    "DAEMON_USER=%s\n"
                     % (os.environ["SENDREPORTS_BIN"], box.conf,
-                       self.pidfile, interval))
+                       self.pidfile, interval, NO_USER))
 
     def run(self, script, *args, env=None):
         e = {"PATH": self.bin, "SENDREPORTS_DEFAULTS": self.defaults}
@@ -81,6 +84,9 @@ def test_init_script_start_status_stop(busybox_box):
     r = bb.run("init.d/S90sendreports", "start")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Starting sendreports: OK" in r.stdout
+    # Without its user, the daemon keeps root, and the script says so.
+    assert "no user %s in /etc/passwd: the daemon runs as root" % NO_USER \
+        in r.stdout
     pid = bb.pid()
     assert pid
     r = bb.run("init.d/S90sendreports", "status")
@@ -133,6 +139,54 @@ def test_network_up_hook_flushes_without_a_daemon(busybox_box):
     assert r.returncode == 0
 
 
+def networkmanager_hook(tmp_path):
+    """etc/'s NetworkManager hook, calling etc/'s network-up helper."""
+    with open(os.path.join(ETC, "NetworkManager", "dispatcher.d",
+                           "90-sendreports")) as f:
+        text = f.read()
+    helper = "/usr/share/sendreports/sendreports-network-up"
+    assert helper in text
+    hook = str(tmp_path / "90-sendreports")
+    with open(hook, "w") as f:
+        f.write(text.replace(helper, os.path.join(
+            os.path.abspath(ETC), "sendreports-network-up")))
+    return hook
+
+
+def test_networkmanager_hook_flushes_when_the_network_is_up(busybox_box,
+                                                           tmp_path):
+    box, srv, make = busybox_box
+    bb = make(60)
+    hook = networkmanager_hook(tmp_path)
+    box.add_pdf("a.pdf")
+    box.add(pdf_path="a.pdf", scheduled_at=now_utc(-5))
+    assert box.run("send").returncode == 0
+
+    def dispatch(*args, state=None):
+        env = {"PATH": bb.bin, "SENDREPORTS_DEFAULTS": bb.defaults}
+        if state:
+            env["CONNECTIVITY_STATE"] = state
+        r = subprocess.run([os.path.join(bb.bin, "sh"), hook] + list(args),
+                           capture_output=True, text=True, env=env,
+                           timeout=30)
+        assert r.returncode == 0, r.stderr
+    # Events that say nothing of a way out: no flush.
+    dispatch("lo", "up")
+    dispatch("eth0", "down")
+    dispatch("", "connectivity-change", state="LIMITED")
+    time.sleep(1)
+    assert srv.messages() == [] and len(box.queue()) == 1
+    # Full connectivity, as after a captive portal: the queue goes out.
+    dispatch("", "connectivity-change", state="FULL")
+    assert wait_for(lambda: len(srv.messages()) == 1)
+    assert wait_for(lambda: box.queue() == [])
+    # An interface up: likewise.
+    box.add(pdf_path="a.pdf", scheduled_at=now_utc(-5))
+    assert box.run("send").returncode == 0
+    dispatch("eth0", "up")
+    assert wait_for(lambda: len(srv.messages()) == 2)
+
+
 def test_busybox_crontab_line_ticks(busybox_box):
     box, srv, make = busybox_box
     bb = make(60)
@@ -154,7 +208,8 @@ def test_busybox_crontab_line_ticks(busybox_box):
 
 
 def run_install(kind, destdir, **paths):
-    env = dict(os.environ, DESTDIR=str(destdir), **paths)
+    env = {k: v for k, v in os.environ.items() if k not in ("INIT", "STRIP")}
+    env.update(DESTDIR=str(destdir), **paths)
     return subprocess.run(["sh", "scripts/install.sh", kind,
                            os.environ["SENDREPORTS_BIN"]],
                           cwd=os.path.join(ETC, ".."), env=env,
@@ -165,9 +220,15 @@ def test_install_writes_the_installed_paths_and_keeps_a_configuration(
         tmp_path):
     d = tmp_path / "dest"
     paths = {"BINDIR": "/opt/sr/bin", "SYSCONFDIR": "/opt/sr/etc",
-             "DATADIR": "/opt/sr/share", "SYSTEMDDIR": "/opt/sr/systemd"}
+             "DATADIR": "/opt/sr/share", "SYSTEMDDIR": "/opt/sr/systemd",
+             "INIT": "systemd"}
     r = run_install("host", d, **paths)
     assert r.returncode == 0, r.stderr
+    # The init script instead of the units, into a second root.
+    r = run_install("host", tmp_path / "dest2", **dict(paths, INIT="busybox"))
+    assert r.returncode == 0, r.stderr
+    os.rename(str(tmp_path / "dest2/opt/sr/etc/init.d"),
+              str(d / "opt/sr/etc/init.d"))
     root = str(d)
     assert os.access(root + "/opt/sr/bin/sendreports", os.X_OK)
     assert os.readlink(root + "/opt/sr/bin/send_scheduled_reports") == \
@@ -178,6 +239,8 @@ def test_install_writes_the_installed_paths_and_keeps_a_configuration(
                      ["SENDREPORTS=/opt/sr/bin/sendreports",
                       "CONFIG=/opt/sr/etc/sendreports.ini"]),
                     ("opt/sr/etc/network/if-up.d/sendreports",
+                     ["exec /opt/sr/share/sendreports/sendreports-network-up"]),
+                    ("opt/sr/etc/NetworkManager/dispatcher.d/90-sendreports",
                      ["exec /opt/sr/share/sendreports/sendreports-network-up"]),
                     ("opt/sr/systemd/sendreports.service",
                      ["ExecStart=/opt/sr/bin/sendreports -c "
