@@ -67,6 +67,7 @@ esac
 script() {
 	$INSTALL -d "$(dirname "$d$2")"
 	sed -e "s|/usr/bin/sendreports|$BINDIR/sendreports|g" \
+	    -e "s|/usr/bin/send_scheduled_reports|$BINDIR/send_scheduled_reports|g" \
 	    -e "s|/usr/local/bin/sendreports|$BINDIR/sendreports|g" \
 	    -e "s|/etc/sendreports.ini|$SYSCONFDIR/sendreports.ini|g" \
 	    -e "s|/usr/share/sendreports|$share|g" "etc/$1" > "$d$2.tmp"
@@ -110,6 +111,8 @@ $INSTALL -d "$d$BINDIR" "$d$SYSCONFDIR" "$d$share"
 $INSTALL -m 0755 "$bin" "$d$BINDIR/sendreports"
 [ -z "$STRIP" ] || $STRIP "$d$BINDIR/sendreports"
 ln -sf sendreports "$d$BINDIR/send_scheduled_reports"
+# What the old crontab lines call, beside the old command's name.
+script send_reports.sh "$BINDIR/send_reports.sh" 0755
 if [ -e "$d$SYSCONFDIR/sendreports.ini" ]; then
 	echo "install: keeping $d$SYSCONFDIR/sendreports.ini"
 else

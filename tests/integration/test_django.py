@@ -143,6 +143,35 @@ def test_django_old_cron_line_sends_delivers_and_django_reads_it(
     assert len(srv.messages()) == 2
 
 
+def test_django_send_reports_sh_is_the_old_crontab_line(box, app,
+                                                       smtp_server):
+    """etc/send_reports.sh, with the paths install writes into it, run as
+    the old crontab line ran it: the report is delivered."""
+    srv = smtp_server()
+    use_django(box, app, extra="[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    app.create(title="Ventes", recipients="a@example.com",
+               scheduled_at=iso(-5), report_data='{"title": "x"}')
+    assert box.run("initdb").returncode == 0
+    bindir = os.path.join(box.root, "bin")
+    os.makedirs(bindir)
+    os.symlink(BIN, os.path.join(bindir, "send_scheduled_reports"))
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    with open(os.path.join(top, "etc", "send_reports.sh")) as f:
+        text = f.read()
+    script = os.path.join(bindir, "send_reports.sh")
+    with open(script, "w") as f:
+        f.write(text.replace("/usr/bin/", bindir + "/").replace(
+            "/etc/sendreports.ini", box.conf))
+    os.chmod(script, 0o755)
+    r = box.run(argv=["/bin/sh", script, "--settings=bi.settings", "-v",
+                      "0"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
+    assert len(srv.messages()) == 1
+    assert list(app.rows().values())[0]["sent"] is True
+
+
 def test_django_dry_run_lists_and_changes_nothing(box, app):
     use_django(box, app)
     app.create(title="Ventes", recipients="a@example.com",

@@ -233,6 +233,9 @@ def test_install_writes_the_installed_paths_and_keeps_a_configuration(
     assert os.access(root + "/opt/sr/bin/sendreports", os.X_OK)
     assert os.readlink(root + "/opt/sr/bin/send_scheduled_reports") == \
         "sendreports"
+    with open(root + "/opt/sr/bin/send_reports.sh") as f:
+        assert "exec /opt/sr/bin/send_scheduled_reports -c " \
+            "/opt/sr/etc/sendreports.ini \"$@\"" in f.read()
     conf = root + "/opt/sr/etc/sendreports.ini"
     assert os.stat(conf).st_mode & 0o777 == 0o600
     for f, want in (("opt/sr/etc/init.d/S90sendreports",
