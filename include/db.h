@@ -57,7 +57,13 @@ struct db {
 	char		 table[DB_TABLE_NAME_MAX + 1];
 	unsigned	 columns;
 	unsigned	 notnull;
+	/* The reports file's path, and the identity ("dev:ino") of the
+	 * file last written, as the state database recorded it. */
+	char		 reports_path[4096];
+	char		 reports_ident[64];	/* FILEID_MAX */
 };
+
+#define DB_META_REPORTS_IDENT	"reports_ident"
 
 /*
  * Opens conf->db_path and its reports table conf->table (and, with
@@ -72,6 +78,17 @@ struct db {
  */
 enum db_status	db_open(struct db *db, const struct conf *conf, int flags,
 		    struct buf *err);
+
+/*
+ * Begins a write transaction on the reports database (BEGIN IMMEDIATE,
+ * over the state database too).  Before, it records the file's identity
+ * in the state database, so that a journal this write may leave behind is
+ * known for the old file's once the sync job replaced it (db_open sets
+ * such a journal aside).  DB_TEMPFAIL when the file was replaced since it
+ * was opened (nothing begun), or busy; DB_ERROR.  End it with COMMIT or
+ * ROLLBACK (db_exec).
+ */
+enum db_status	db_reports_begin(struct db *db, struct buf *err);
 
 /* Closes the connection; safe twice. */
 void		db_close(struct db *db);

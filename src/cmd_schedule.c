@@ -297,7 +297,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 		goto out;
 	}
 
-	s = db_open(&db, &app->conf, 0, &err);
+	s = db_open(&db, &app->conf, DB_STATE, &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
 		rc = app_exit_for_db(s);
@@ -321,7 +321,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((s = db_exec(&db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+	if ((s = db_reports_begin(&db, &err)) != DB_OK)
 		goto db_failed;
 	in_tx = 1;
 	if ((s = schedule_insert(&db, &a, at_db, &data, &st, &err)) != DB_OK)

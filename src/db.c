@@ -9,6 +9,8 @@
  * with synchronous=FULL, because a lost occurrence record could mean a
  * report sent twice.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,8 +20,10 @@
 
 #include "conf.h"
 #include "db.h"
+#include "fileid.h"
 #include "log.h"
 #include "migrations.h"
+#include "state.h"
 #include "table.h"
 
 enum db_status
@@ -242,18 +246,25 @@ db_uri(struct buf *b, const char *path, const char *query)
 	return buf_printf(b, "?%s", query);
 }
 
+/*
+ * Opens path as db->h, read-only, read-write or creating it per flags;
+ * immutable: read-only and deaf to any journal beside the file (one that
+ * belongs to the file the sync job replaced).
+ */
 static enum db_status
-db_open_file(struct db *db, const char *path, int flags, const char *label,
-    long busy_ms, struct buf *err)
+db_open_file(struct db *db, const char *path, int flags, int immutable,
+    const char *label, long busy_ms, struct buf *err)
 {
 	struct buf uri;
 	int rc, oflags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
 	enum db_status s;
-
 	const char *mode;
 
 	buf_init(&uri, PATH_MAX * 3 + 64);
-	if (flags & DB_READONLY) {
+	if (immutable) {
+		oflags |= SQLITE_OPEN_READONLY;
+		mode = "mode=ro&immutable=1";
+	} else if (flags & DB_READONLY) {
 		oflags |= SQLITE_OPEN_READONLY;
 		mode = "mode=ro";
 	} else if (flags & DB_CREATE) {
@@ -353,8 +364,15 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 		db->ours = 1;
 	}
 	if (db->ours) {
-		if ((s = db_set_wal(db, "main", err)) != DB_OK ||
-		    (s = db_migrate(db, "reports", reports_migrations,
+		/*
+		 * A rollback journal, not WAL: the sync job renames copies
+		 * over this file, and a WAL is shared by path with whatever
+		 * file stands there (db_guard_journal).  Files of earlier
+		 * versions leave WAL once no other connection holds them.
+		 */
+		sqlite3_exec(db->h, "PRAGMA main.journal_mode = DELETE", NULL,
+		    NULL, NULL);
+		if ((s = db_migrate(db, "reports", reports_migrations,
 		    reports_migrations_count, err)) != DB_OK)
 			goto fail;
 		if (app_id != DB_APPLICATION_ID) {
@@ -405,22 +423,130 @@ fail:
 
 /*
  * Creates or migrates the state database on a connection of its own, so
- * that its migrations run against "main" like the reports ones.
+ * that its migrations run against "main" like the reports ones; reads
+ * there the identity of the reports file last written (ident, size).
  */
 static enum db_status
-db_prepare_state(const char *path, long busy_ms, struct buf *err)
+db_prepare_state(const char *path, long busy_ms, int create, char *ident,
+    size_t size, struct buf *err)
 {
 	struct db st = { 0 };
+	sqlite3_stmt *q = NULL;
 	enum db_status s;
 
-	s = db_open_file(&st, path, DB_CREATE, "state", busy_ms, err);
+	*ident = '\0';
+	s = db_open_file(&st, path, create ? DB_CREATE : DB_READONLY, 0,
+	    "state", busy_ms, err);
 	if (s != DB_OK)
 		return s;
-	if ((s = db_set_wal(&st, "main", err)) == DB_OK)
-		s = db_migrate(&st, "state", state_migrations,
-		    state_migrations_count, err);
+	if (create && ((s = db_set_wal(&st, "main", err)) != DB_OK ||
+	    (s = db_migrate(&st, "state", state_migrations,
+	    state_migrations_count, err)) != DB_OK))
+		goto out;
+	/* Nothing to read is no reason to fail: the guard then does not
+	 * act, as before there was one. */
+	if (sqlite3_prepare_v2(st.h, "SELECT value FROM meta WHERE key = '"
+	    DB_META_REPORTS_IDENT "'", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(ident, size, "%s", sqlite3_column_text(q, 0));
+	s = DB_OK;
+out:
+	sqlite3_finalize(q);
 	db_close(&st);
 	return s;
+}
+
+/*
+ * The sync job renames fresh copies over the reports file, and a run
+ * killed in the middle of a write leaves its journal beside the path:
+ * SQLite would play that journal into the new file, which then is
+ * malformed.  So before the file is read, a journal (or WAL) beside it
+ * that was left while another file stood there (its identity differs
+ * from the one recorded before the last write, db_reports_begin) is set
+ * aside as NAME.stale, or, when this run may not write, ignored by
+ * opening the file immutable.  A journal of this very file is left to
+ * SQLite, whose recovery it is.
+ */
+static enum db_status
+db_guard_journal(const char *path, const char *recorded, int readonly,
+    int *immutable, struct buf *err)
+{
+	static const char *const suffixes[] = { "-journal", "-wal", "-shm" };
+	char ident[FILEID_MAX], from[PATH_MAX], to[PATH_MAX + 8];
+	int found = 0;
+	size_t i;
+
+	*immutable = 0;
+	for (i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, suffixes[i]);
+		if (access(from, F_OK) == 0)
+			found = 1;
+	}
+	if (!found || *recorded == '\0')
+		return DB_OK;
+	fileid_of(path, ident, sizeof(ident));
+	if (*ident == '\0' || strcmp(ident, recorded) == 0)
+		return DB_OK;
+	if (readonly) {
+		log_warnx("reports database '%s': a journal beside it belongs "
+		    "to the file it replaced: read as it is", path);
+		*immutable = 1;
+		return DB_OK;
+	}
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		if ((size_t)snprintf(from, sizeof(from), "%s%s", path,
+		    suffixes[i]) >= sizeof(from) ||
+		    (size_t)snprintf(to, sizeof(to), "%s.stale", from) >=
+		    sizeof(to)) {
+			buf_printf(err, "reports database '%s': path too long",
+			    path);
+			return DB_ERROR;
+		}
+		if (rename(from, to) == -1 && errno != ENOENT) {
+			buf_printf(err, "reports database '%s': cannot set "
+			    "aside the journal of the file it replaced: %s",
+			    path, strerror(errno));
+			return errno == EACCES || errno == EROFS ? DB_ERROR :
+			    DB_TEMPFAIL;
+		}
+	}
+	log_warnx("reports database '%s': the journal left by a run killed "
+	    "before the sync job replaced the file was set aside as %s-*.stale",
+	    path, path);
+	return DB_OK;
+}
+
+enum db_status
+db_reports_begin(struct db *db, struct buf *err)
+{
+	char ident[FILEID_MAX];
+	enum db_status s;
+	int moved = 0;
+
+	/*
+	 * Crash ordering: the identity of the file is durable in the state
+	 * database before this write can leave a journal beside the file.
+	 */
+	fileid_of(db->reports_path, ident, sizeof(ident));
+	if (db->has_state && *ident && strcmp(ident, db->reports_ident) != 0) {
+		if ((s = state_meta_set(db, DB_META_REPORTS_IDENT, ident,
+		    err)) != DB_OK)
+			return s;
+		snprintf(db->reports_ident, sizeof(db->reports_ident), "%s",
+		    ident);
+	}
+	if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
+		return s;
+	/* Replaced since it was opened: what would be written is lost with
+	 * the old file, and its journal would lie beside the new one. */
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) == SQLITE_OK && moved) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		buf_printf(err, "reports database '%s' was replaced during the "
+		    "run: the next run reads the new copy", db->reports_path);
+		return DB_TEMPFAIL;
+	}
+	return DB_OK;
 }
 
 enum db_status
@@ -428,36 +554,45 @@ db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 {
 	struct buf state_path, uri;
 	enum db_status s;
+	int state_exists, immutable = 0;
 
 	memset(db, 0, sizeof(*db));
+	snprintf(db->reports_path, sizeof(db->reports_path), "%s",
+	    conf->db_path);
 	buf_init(&state_path, PATH_MAX);
 	buf_init(&uri, PATH_MAX * 3 + 64);
+	if ((flags & (DB_STATE | DB_STATE_ONLY)) && buf_printf(&state_path,
+	    "%s/%s", conf->spool_dir, DB_STATE_FILE) == -1) {
+		buf_printf(err, "spool directory path too long");
+		s = DB_ERROR;
+		goto out;
+	}
+	state_exists = state_path.len && access(state_path.data, F_OK) == 0;
+	/* The state database first: it knows which file wrote last. */
+	if ((flags & (DB_STATE | DB_STATE_ONLY)) && (!(flags & DB_READONLY) ||
+	    state_exists) && (s = db_prepare_state(state_path.data,
+	    conf->busy_timeout_ms, !(flags & DB_READONLY), db->reports_ident,
+	    sizeof(db->reports_ident), err)) != DB_OK)
+		goto out;
 	if (flags & DB_STATE_ONLY) {
-		s = db_open_file(db, ":memory:", DB_CREATE, "memory",
+		s = db_open_file(db, ":memory:", DB_CREATE, 0, "memory",
 		    conf->busy_timeout_ms, err);
 		if (s != DB_OK)
 			goto out;
 		flags |= DB_STATE;
-	} else if ((s = db_open_file(db, conf->db_path, flags, "reports",
-	    conf->busy_timeout_ms, err)) != DB_OK)
-		goto out;
-	if (!(flags & DB_STATE_ONLY) &&
-	    (s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
-		goto fail;
+	} else {
+		if ((s = db_guard_journal(conf->db_path, db->reports_ident,
+		    flags & DB_READONLY, &immutable, err)) != DB_OK ||
+		    (s = db_open_file(db, conf->db_path, flags, immutable,
+		    "reports", conf->busy_timeout_ms, err)) != DB_OK)
+			goto out;
+		if ((s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
+			goto fail;
+	}
 	if (!(flags & DB_STATE))
 		goto out;
-	if (buf_printf(&state_path, "%s/%s", conf->spool_dir,
-	    DB_STATE_FILE) == -1) {
-		buf_printf(err, "spool directory path too long");
-		s = DB_ERROR;
-		goto fail;
-	}
-	if (flags & DB_READONLY) {
-		if (access(state_path.data, F_OK) == -1)
-			goto out;	/* nothing was ever spooled */
-	} else if ((s = db_prepare_state(state_path.data,
-	    conf->busy_timeout_ms, err)) != DB_OK)
-		goto fail;
+	if ((flags & DB_READONLY) && !state_exists)
+		goto out;	/* nothing was ever spooled */
 	if (db_uri(&uri, state_path.data, (flags & DB_READONLY) ? "mode=ro" :
 	    "mode=rw") == -1) {
 		buf_printf(err, "spool directory path too long");

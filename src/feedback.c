@@ -344,7 +344,7 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 		if (it->writeback) {
 			/* Both databases in one transaction: written and
 			 * marked done together. */
-			if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
+			if ((s = db_reports_begin(db, err)) != DB_OK)
 				goto out;
 			if ((s = feedback_writeback(db, it, err)) != DB_OK ||
 			    (s = feedback_done(db, it, 0, err)) !=

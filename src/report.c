@@ -258,10 +258,8 @@ report_set_error(struct db *db, const struct report *r, const char *error,
 		{ TABLE_LAST_ERROR, "?3" },
 	};
 
-	/* Without the column, the run log alone keeps the reason; and a
-	 * reason already written is not written again every minute. */
-	if (!table_has(db, TABLE_LAST_ERROR) ||
-	    (r->last_error && strcmp(r->last_error, error) == 0))
+	/* Without the column, the run log alone keeps the reason. */
+	if (!table_has(db, TABLE_LAST_ERROR))
 		return DB_OK;
 	return report_update(db, r, set, NSET(set), error, NULL, NULL, err);
 }

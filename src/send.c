@@ -146,7 +146,7 @@ send_give_up(struct send_run *run, const struct report *r,
 		return STEP_DONE;
 	}
 	buf_init(&err, SEND_ERR_MAX);
-	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
 		goto fail;
 	if ((s = state_log(&run->db, r->id, r->occurrence ? r->occurrence :
 	    r->scheduled_at, run->now, STATE_GIVEN_UP, NULL, reason,
@@ -191,9 +191,20 @@ send_defer(struct send_run *run, const struct report *r, const char *reason)
 	if (run->opt->dry_run)
 		return STEP_SKIP;
 	buf_init(&err, SEND_ERR_MAX);
-	s = report_set_error(&run->db, r, reason, &err);
-	if (s != DB_OK && s != DB_NOTFOUND)
+	if (r->last_error && strcmp(r->last_error, reason) == 0)
+		goto out;	/* said already: no write every minute */
+	if ((s = db_reports_begin(&run->db, &err)) == DB_OK) {
+		s = report_set_error(&run->db, r, reason, &err);
+		if (s == DB_NOTFOUND)
+			s = DB_OK;	/* the row changed meanwhile */
+		if (s == DB_OK)
+			s = db_exec(&run->db, "COMMIT", &err);
+		if (s != DB_OK)
+			sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (s != DB_OK)
 		log_warnx("report %lld: %s", r->id, err.data);
+out:
 	buf_release(&err);
 	return STEP_SKIP;
 }
@@ -293,7 +304,7 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 	enum db_status s;
 
 	buf_init(&err, SEND_ERR_MAX);
-	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
 		goto fail;
 	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
 	    message_id, spool_name, run->now, r->title, r->recipients,
