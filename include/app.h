@@ -15,6 +15,9 @@ struct app {
 	struct conf	 conf;
 	int		 verbosity;	/* -1 with -q, 0, 1 with -v, 2 -vv */
 	const char	*config_arg;	/* -c FILE, or NULL */
+	const char	*conf_error;	/* `check` only: why the configuration
+					   did not load (conf is then empty);
+					   else NULL */
 };
 
 /* The commands, one file each (cmd_<name>.c).  Each parses its own
