@@ -6,6 +6,10 @@
  * the file are made absolute against the file's directory.  Every string
  * field is owned by the struct and freed by conf_release(); none is NULL
  * except the optional ones marked so.
+ *
+ * Lines are read whole up to the line buffer of the inih it is built
+ * with (INI_MAX_LINE, 4096 in our builds: 4095 characters); a longer line
+ * is an error that names it, never a line cut in two.
  */
 #ifndef SENDREPORTS_CONF_H
 #define SENDREPORTS_CONF_H
@@ -20,6 +24,19 @@ enum conf_tls {
 	CONF_TLS_OPPORTUNISTIC,
 	CONF_TLS_NONE
 };
+
+/*
+ * Something wrong with a value that parsed (an unknown time zone, AUTH
+ * without TLS, an unknown run user): conf_load() fails on the first one,
+ * conf_load_all() records each, for `check` to show them all.
+ */
+struct conf_problem {
+	const char	*what;		/* static: "timezone", "smtp auth",
+					   "smtp tls", "run user", "retry" */
+	char		*text;		/* "FILE: line N: what is wrong" */
+};
+
+#define CONF_PROBLEMS_MAX	8
 
 struct conf {
 	char		*path;		/* the file read; NULL: defaults only */
@@ -36,7 +53,10 @@ struct conf {
 	long		 max_pages;
 
 	char		*from;
-	char		*timezone;	/* IANA name */
+	char		*timezone;	/* IANA name: [mail] timezone, else
+					   the box's (time_zone_default()) */
+	const char	*timezone_source; /* static: "[mail] timezone",
+					   "TZ", "/etc/localtime", "default" */
 	char		*default_body;
 	char		*notify;	/* address told of undelivered
 					   reports, or NULL */
@@ -58,21 +78,38 @@ struct conf {
 
 	enum log_level	 log_level;
 	int		 syslog;
+
+	char		*run_user;	/* [run] user, or NULL: no drop */
+
+	struct conf_problem problems[CONF_PROBLEMS_MAX]; /* conf_load_all() */
+	size_t		 nproblems;
 };
 
 /*
  * Reads the configuration at `path`.  When `path` is NULL, reads
  * $SENDREPORTS_CONFIG, else CONF_DEFAULT_PATH, and a missing default file
  * means the built-in defaults.  A file named explicitly (argument or
- * environment) must exist.
+ * environment) must exist and must not be a directory.
  *
- * Returns 0, or -1 with a one-line reason in err: unreadable file, syntax
- * error, unknown section or key (named, with its line), bad value, or a
- * secret readable by group or others.  On -1, *c holds nothing to free.
+ * Returns 0, or -1 with a one-line reason in err, "FILE: line N: ..."
+ * whenever a line is to blame: unreadable file, syntax error, a line
+ * longer than the line buffer, unknown section or key, bad value, and the
+ * problems of struct conf_problem: an unknown time zone, a username
+ * without TLS (SPEC: no password over a connection without TLS; AUTH only
+ * with smtps:// or tls = required), smtps:// with tls = none, an unknown
+ * [run] user, backoff_max below backoff_min; or a secret readable by group
+ * or others.  On -1, *c holds nothing to free.  Nothing is written.
  */
 int	conf_load(struct conf *c, const char *path, struct buf *err);
 
-/* Frees the strings; safe twice. */
+/*
+ * As conf_load(), but the problems of struct conf_problem are recorded in
+ * c->problems (c->nproblems of them) instead of failing, so that `check`
+ * can report every one.  Fails only where conf_load() fails otherwise.
+ */
+int	conf_load_all(struct conf *c, const char *path, struct buf *err);
+
+/* Frees the strings and the problems; safe twice. */
 void	conf_release(struct conf *c);
 
 /*

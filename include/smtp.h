@@ -60,8 +60,13 @@
  *                   authentication refused with 5xx (CURLE_LOGIN_DENIED,
  *                   CURLE_AUTH_ERROR); 530 to MAIL FROM (the server wants
  *                   AUTH or STARTTLS that is not configured); a bad URL or
- *                   protocol.  smtp_session_new() and smtp_probe() refuse
- *                   the options below before any connection is made.
+ *                   protocol; a port that speaks the other TLS mode
+ *                   (smtps:// at a plain-SMTP port, smtp:// at an
+ *                   implicit-TLS one), found by a second, short connection
+ *                   in the other mode after a session-phase failure with
+ *                   no reply, and named in out->error with the fix.
+ *                   smtp_session_new() and smtp_probe() refuse the options
+ *                   below before any connection is made.
  *
  * Exit codes the caller derives: UNAVAILABLE and TEMPFAIL give 75, CONFIG 78.
  *

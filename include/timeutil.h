@@ -45,6 +45,23 @@ int	time_format_local(time_t t, const char *zone, char *out, size_t size);
  */
 int	time_zone_check(const char *zone);
 
+/*
+ * The box's own zone, for a configuration that names none: $TZ when it
+ * names a zone time_zone_check() knows ("Europe/Paris" or ":Europe/Paris";
+ * a POSIX rule such as "CET-1CEST,M3.5.0,M10.5.0/3" is not a name and is
+ * passed over), else the zone the symbolic link /etc/localtime points to
+ * (".../zoneinfo/Europe/Paris"), else "UTC".  Writes the name into out
+ * (at least TIME_ZONE_NAME_MAX bytes) and returns where it came from, a
+ * static string: "TZ", "/etc/localtime" or "default".  Never fails.
+ */
+#define TIME_ZONE_NAME_MAX	256
+const char	*time_zone_default(char *out, size_t size);
+
+/* The same, with the value of TZ (NULL: unset) and the path of the
+ * localtime link given: what time_zone_default() does, for tests. */
+const char	*time_zone_default_from(const char *tz, const char *localtime,
+		    char *out, size_t size);
+
 /* While in a scope, the C library's local time is zone's (TZ is set). */
 struct time_zone_scope {
 	char	*old;

@@ -6,10 +6,16 @@
  * failure (78 configuration, 73 spool, 66 database missing...).  With
  * --smtp it also connects to the server as flush would (TLS verified,
  * AUTH when configured) and lists what the server offers; an unreachable
- * server is 75.
+ * server is 75.  Every problem of the configuration is a FAIL line with
+ * its fix: one that keeps the file from loading (a syntax error, a
+ * directory given as the file) ends the check there; the problems of
+ * values that parsed (struct conf_problem) are listed each.  With [run]
+ * user it says whether that user exists and owns the spool, and can
+ * write the database and read the files it needs.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +25,8 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "priv.h"
+#include "setup.h"
 #include "smtp.h"
 #include "smtpconf.h"
 #include "timeutil.h"
@@ -83,6 +91,107 @@ check_readable(struct check_state *cs, const char *what, const char *path,
 		return;
 	}
 	check_report(cs, 0, EXIT_CONFIG, what, detail);
+}
+
+/* The problem of the configuration filed under `what`, or NULL. */
+static const char *
+check_conf_problem(const struct conf *c, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproblems; i++)
+		if (strcmp(c->problems[i].what, what) == 0)
+			return c->problems[i].text;
+	return NULL;
+}
+
+/* Where the zone came from, when the configuration does not name one. */
+static void
+check_timezone(struct check_state *cs, const struct conf *c)
+{
+	char detail[512];
+	const char *tz = getenv("TZ");
+
+	if (check_conf_problem(c, "timezone") != NULL)
+		return;		/* listed with the other problems */
+	if (strcmp(c->timezone_source, "[mail] timezone") == 0)
+		snprintf(detail, sizeof(detail), "%s", c->timezone);
+	else if (strcmp(c->timezone_source, "default") == 0)
+		snprintf(detail, sizeof(detail), "%s (no [mail] timezone, and "
+		    "neither TZ nor /etc/localtime names a zone)%s%s%s",
+		    c->timezone, tz && *tz ? ": TZ \"" : "", tz && *tz ? tz :
+		    "", tz && *tz ? "\" is not a zone name" : "");
+	else
+		snprintf(detail, sizeof(detail), "%s (no [mail] timezone: the "
+		    "box's zone, from %s)", c->timezone, c->timezone_source);
+	check_report(cs, 1, 0, "timezone", detail);
+}
+
+/* A FAIL line when u may not access path for `want` (R_OK, W_OK...). */
+static void
+check_user_can(struct check_state *cs, const struct priv_user *u,
+    const char *what, const char *path, int want, const char *fix)
+{
+	char detail[4400];
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) == -1)
+		return;		/* missing: said by its own line */
+	if (priv_can(u, &st, want))
+		return;
+	snprintf(detail, sizeof(detail), "%s cannot %s the %s %s (uid %lu, "
+	    "gid %lu, mode %04o): %s", u->name, want & W_OK ? "write" :
+	    "read", what, path, (unsigned long)st.st_uid,
+	    (unsigned long)st.st_gid, (unsigned)(st.st_mode & 07777), fix);
+	check_report(cs, 0, EXIT_CONFIG, "run user", detail);
+}
+
+/*
+ * What the run user needs: the spool its own, the database and its
+ * directory writable, the PDF directory and the password file readable.
+ */
+static void
+check_run_user(struct check_state *cs, const struct conf *c)
+{
+	struct priv_user u;
+	struct buf err, detail;
+	struct stat st;
+	char *dir = NULL;
+
+	buf_init(&err, 1024);
+	buf_init(&detail, 8192);
+	if (c->run_user == NULL || check_conf_problem(c, "run user") != NULL)
+		goto out;
+	if (priv_user_lookup(&u, c->run_user, 0, &err) == -1) {
+		check_report(cs, 0, EXIT_CONFIG, "run user", err.data);
+		goto out;
+	}
+	buf_printf(&detail, "%s (uid %lu, gid %lu)%s", u.name,
+	    (unsigned long)u.uid, (unsigned long)u.user_gid, geteuid() == 0 ?
+	    ": every command but initdb and check runs as this user" :
+	    ": not root, so nothing is dropped");
+	check_report(cs, 1, 0, "run user", detail.data);
+	if (stat(c->spool_dir, &st) == 0 && st.st_uid != u.uid) {
+		buf_reset(&detail);
+		buf_printf(&detail, "the spool %s is owned by uid %lu, not %s: "
+		    "run sendreports initdb --owner %s", c->spool_dir,
+		    (unsigned long)st.st_uid, u.name, u.name);
+		check_report(cs, 0, EXIT_CONFIG, "run user", detail.data);
+	}
+	dir = setup_dirname(c->db_path);
+	check_user_can(cs, &u, "database", c->db_path, R_OK | W_OK,
+	    "give it to that user, or to a group of its, group-writable");
+	check_user_can(cs, &u, "database directory", dir, W_OK | X_OK,
+	    "give it to that user, or to a group of its, group-writable");
+	check_user_can(cs, &u, "pdf directory", c->pdf_dir, R_OK | X_OK,
+	    "run sendreports initdb --owner with that user");
+	check_user_can(cs, &u, "password_file", c->password_file, R_OK,
+	    "chown it to that user");
+	priv_user_release(&u);
+out:
+	free(dir);
+	buf_release(&err);
+	buf_release(&detail);
 }
 
 /* Connects as flush would, and says what the server offers. */
@@ -162,6 +271,7 @@ cmd_check(struct app *app, int argc, char **argv)
 	struct buf err, detail;
 	struct db db;
 	enum db_status s;
+	size_t i;
 	int with_smtp = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--smtp") == 0)
@@ -170,11 +280,27 @@ cmd_check(struct app *app, int argc, char **argv)
 		fprintf(stderr, "usage: sendreports check [--smtp]\n");
 		return EXIT_USAGE;
 	}
+	if (app->conf_error != NULL) {
+		/* The file did not load: nothing else can be checked. */
+		check_report(&cs, 0, EXIT_CONFIG, "configuration",
+		    app->conf_error);
+		return cs.rc;
+	}
 	buf_init(&err, 4096);
 	buf_init(&detail, 8192);
 
-	check_report(&cs, 1, 0, "configuration", c->path ? c->path :
-	    "built-in defaults (no file)");
+	if (c->nproblems > 0) {
+		buf_printf(&detail, "%s: %zu problem(s), each below",
+		    c->path ? c->path : "built-in defaults", c->nproblems);
+		check_report(&cs, 0, EXIT_CONFIG, "configuration",
+		    detail.data);
+		buf_reset(&detail);
+	} else
+		check_report(&cs, 1, 0, "configuration", c->path ? c->path :
+		    "built-in defaults (no file)");
+	for (i = 0; i < c->nproblems; i++)
+		check_report(&cs, 0, EXIT_CONFIG, c->problems[i].what,
+		    c->problems[i].text);
 
 	if (addr_list_parse(&from, c->from, &err) == -1 || from.n != 1) {
 		buf_printf(&detail, "[mail] from \"%s\": %s", c->from,
@@ -184,10 +310,7 @@ cmd_check(struct app *app, int argc, char **argv)
 		check_report(&cs, 1, 0, "sender", from.v[0].mailbox);
 	addr_list_release(&from);
 
-	buf_reset(&detail);
-	buf_printf(&detail, "%s", c->timezone);
-	check_report(&cs, time_zone_check(c->timezone) == 0, EXIT_CONFIG,
-	    "timezone", detail.data);
+	check_timezone(&cs, c);
 
 	/* Read-only: check changes nothing, least of all a database that
 	 * is the sync job's. */
@@ -222,6 +345,7 @@ cmd_check(struct app *app, int argc, char **argv)
 	if (c->username && !c->password && !c->password_file)
 		check_report(&cs, 0, EXIT_CONFIG, "smtp auth", "username "
 		    "set without password or password_file");
+	check_run_user(&cs, c);
 
 	if (with_smtp)
 		check_smtp(&cs, c);

@@ -221,6 +221,12 @@ daemon_reload_conf(struct app *app, const char *path)
 		return;
 	}
 	buf_release(&err);
+	/* The process dropped root for the old user, if any: too late. */
+	if ((app->conf.run_user == NULL) != (next.run_user == NULL) ||
+	    (next.run_user != NULL && strcmp(app->conf.run_user,
+	    next.run_user) != 0))
+		log_warnx("SIGHUP: [run] user changes only when the daemon "
+		    "is restarted");
 	conf_release(&app->conf);
 	app->conf = next;
 	log_init(app->verbosity < 0 ? LOG_LEVEL_ERROR : app->verbosity == 0 ?

@@ -1,8 +1,9 @@
 /*
  * main.c - the command table, the global options, and the set-up every
  * command shares (git's run_builtin): safe descriptors, umask, SIGPIPE,
- * the configuration, the logs.  Only here and in cmd_*.c is an exit code
- * chosen.
+ * the configuration, the logs, and, started as root with [run] user, the
+ * drop to that user before the command opens anything.  Only here and in
+ * cmd_*.c is an exit code chosen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "cabundle.h"
 #include "exitcode.h"
 #include "log.h"
+#include "priv.h"
 #include "zones.h"
 
 #ifndef SENDREPORTS_VERSION
@@ -35,33 +37,37 @@
  * then, not fail with 78 like the others.
  */
 enum command_flags {
-	CMD_CONF_ERROR = 1 << 0
+	CMD_CONF_ERROR = 1 << 0,
+	CMD_KEEP_ROOT = 1 << 1,	/* never drops to [run] user: it sets up or
+				   inspects the files the run user needs */
+	CMD_CONF_ALL = 1 << 2	/* reports the configuration's problems
+				   itself (conf_load_all(), app.conf_error) */
 };
 
 struct command {
 	const char	*name;
 	int		(*run)(struct app *, int, char **);
-	const char	*summary;
 	int		 flags;
+	const char	*summary;
 };
 
 static const struct command commands[] = {
-	{ "send", cmd_send, "spool a message for every due report", 0 },
-	{ "flush", cmd_flush, "deliver the queued messages over SMTP", 0 },
-	{ "tick", cmd_tick, "send, then flush: the line for cron", 0 },
-	{ "daemon", cmd_daemon, "tick every minute as a service", 0 },
-	{ "queue", cmd_queue, "show the queued and failed messages", 0 },
-	{ "status", cmd_status, "health for monitoring (exit 1: unhealthy)",
-	    CMD_CONF_ERROR },
-	{ "clock", cmd_clock, "what the clock guard knows; --reset forgets "
-	    "its mark", 0 },
-	{ "render", cmd_render, "write the fallback PDF of a report", 0 },
-	{ "list", cmd_list, "show the reports and their state", 0 },
-	{ "schedule", cmd_schedule, "add a report to the local database", 0 },
-	{ "initdb", cmd_initdb, "create or migrate the database and spool",
-	    0 },
-	{ "check", cmd_check, "validate configuration, database, "
-	    "directories", 0 },
+	{ "send", cmd_send, 0, "spool a message for every due report" },
+	{ "flush", cmd_flush, 0, "deliver the queued messages over SMTP" },
+	{ "tick", cmd_tick, 0, "send, then flush: the line for cron" },
+	{ "daemon", cmd_daemon, 0, "tick every minute as a service" },
+	{ "queue", cmd_queue, 0, "show the queued and failed messages" },
+	{ "status", cmd_status, CMD_CONF_ERROR, "health for monitoring "
+	    "(exit 1: unhealthy)" },
+	{ "clock", cmd_clock, 0, "what the clock guard knows; --reset "
+	    "forgets its mark" },
+	{ "render", cmd_render, 0, "write the fallback PDF of a report" },
+	{ "list", cmd_list, 0, "show the reports and their state" },
+	{ "schedule", cmd_schedule, 0, "add a report to the local database" },
+	{ "initdb", cmd_initdb, CMD_KEEP_ROOT, "create the directories, the "
+	    "database and spool" },
+	{ "check", cmd_check, CMD_KEEP_ROOT | CMD_CONF_ALL, "validate "
+	    "configuration, database, directories" },
 };
 
 static void
@@ -191,6 +197,38 @@ old_command_args(int argc, char **argv, struct app *app, char **cmd_argv,
 	return 0;
 }
 
+/*
+ * Started as root with [run] user set, becomes that user for good, before
+ * the command opens anything.  Returns EXIT_OK (also when there is nothing
+ * to do), or the exit code of the failure, logged.
+ */
+static int
+drop_privileges(const struct conf *c)
+{
+	struct priv_user u;
+	struct buf err;
+	int rc = EXIT_OK;
+
+	if (c->run_user == NULL || geteuid() != 0)
+		return EXIT_OK;
+	buf_init(&err, 1024);
+	if (priv_user_lookup(&u, c->run_user, 0, &err) == -1) {
+		log_warnx("[run] user: %s", err.data);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (priv_drop(&u, &err) == -1) {
+		log_warnx("[run] user: %s", err.data);
+		rc = EXIT_OSERR;
+	} else
+		log_debug("running as %s (uid %lu)", u.name,
+		    (unsigned long)u.uid);
+	priv_user_release(&u);
+out:
+	buf_release(&err);
+	return rc;
+}
+
 /* The version, and what it was built with: what an operator asks first. */
 static void
 print_version(void)
@@ -278,17 +316,30 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 run:
-	if (conf_load(&app.conf, app.config_arg, &err) == -1) {
-		if (!(cmd->flags & CMD_CONF_ERROR)) {
+	/* Nothing is opened or written before the configuration loads. */
+	if ((cmd->flags & CMD_CONF_ALL ? conf_load_all : conf_load)(&app.conf,
+	    app.config_arg, &err) == -1) {
+		if (!(cmd->flags & (CMD_CONF_ALL | CMD_CONF_ERROR))) {
 			log_warnx("configuration: %s", err.data);
 			buf_release(&err);
 			return EXIT_CONFIG;
 		}
+		if (cmd->flags & CMD_CONF_ALL)
+			log_warnx("configuration: %s", err.data);
+		/* `check` says it too; `status` tells it as a problem. */
 		app.conf_error = err.data;	/* released below */
 	}
 	log_init(app.verbosity < 0 ? LOG_LEVEL_ERROR : app.verbosity == 0 ?
 	    LOG_LEVEL_WARNING : app.verbosity == 1 ? LOG_LEVEL_INFO :
-	    LOG_LEVEL_DEBUG, app.conf.syslog, app.conf.log_level);
+	    LOG_LEVEL_DEBUG, app.conf_error == NULL && app.conf.syslog,
+	    app.conf.log_level);
+	if (!(cmd->flags & CMD_KEEP_ROOT) &&
+	    (rc = drop_privileges(&app.conf)) != EXIT_OK) {
+		buf_release(&err);
+		conf_release(&app.conf);
+		log_close();
+		return rc;
+	}
 
 	/* Once, before any thread or handle: libcurl's rule. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

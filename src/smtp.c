@@ -4,6 +4,15 @@
  * run), and turns the end of each transfer into an smtp_status.  Following
  * the dialogue itself (which command a reply answers, RCPT refusals, EHLO
  * capabilities) is smtp_dialogue.c's job.
+ *
+ * A connection that fails before any reply may have met a port that
+ * speaks the other TLS mode: smtps:// at a plain-SMTP port (the handshake
+ * reads "220 ..." as a TLS record: "wrong version number"), or smtp://
+ * at an implicit-TLS port (the server waits for a ClientHello and the
+ * greeting never comes: a timeout).  No error text tells that for sure,
+ * so a second, short connection in the other mode asks the port itself;
+ * when it answers, the failure is the configuration's (SMTP_CONFIG), with
+ * the fix in the error, and not a reason to retry forever.
  */
 #include <sys/stat.h>
 
@@ -23,10 +32,16 @@
 #define SMTP_ERROR_MAX		1024
 #define SMTP_CONNECT_TIMEOUT	30L
 #define SMTP_TIMEOUT		60L
+#define SMTP_MODE_PROBE_MAX	10L	/* seconds for the other-mode try */
 
 struct smtp_session {
 	CURL			*curl;
 	int			 smtps;
+	char			*other_url;	/* the URL in the other TLS
+						   mode, port explicit; NULL:
+						   none */
+	char			*hostport;	/* "host:port", for the hint */
+	long			 probe_timeout;
 	const char		*ca_source;	/* static: "ca_file", "system",
 						   "built-in", NULL: no TLS */
 	struct smtp_dialogue	 d;
@@ -164,6 +179,120 @@ out:
 	return rv;
 }
 
+/*
+ * Prepares what smtp_other_mode() needs: url with the other scheme and
+ * its port made explicit (smtps:// means 465, smtp:// 25), and "host:port"
+ * for the hint.  Without them (no memory) the check is simply not made.
+ */
+static void
+smtp_other_mode_url(struct smtp_session *s, const char *url)
+{
+	CURLU *u = NULL;
+	char *host = NULL, *port = NULL, *other = NULL;
+	struct buf hp;
+
+	buf_init(&hp, SMTP_ERROR_MAX);
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PORT, port, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_SCHEME, s->smtps ? "smtp" : "smtps",
+	    0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &other, 0) != CURLUE_OK ||
+	    buf_printf(&hp, "%s:%s", host, port) == -1)
+		goto out;
+	if ((s->other_url = strdup(other)) == NULL)
+		goto out;
+	s->hostport = buf_detach(&hp, NULL);
+out:
+	buf_release(&hp);
+	curl_free(other);
+	curl_free(port);
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
+static size_t
+smtp_discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/*
+ * Whether the port answers in the other TLS mode: a connection to
+ * s->other_url that gets as far as an SMTP reply (for smtps://, through a
+ * completed TLS handshake).  It sends nothing but EHLO and QUIT, and no
+ * credential, so the certificate is not verified: only the mode matters.
+ */
+static int
+smtp_other_mode_answers(struct smtp_session *s)
+{
+	CURL *h;
+	CURLcode rc;
+	long code = 0;
+	int bad = 0;
+
+	if (s->other_url == NULL || (h = curl_easy_init()) == NULL)
+		return 0;
+#define SET(opt, val)	(bad += curl_easy_setopt(h, opt, val) != CURLE_OK)
+	SET(CURLOPT_URL, s->other_url);
+	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	SET(CURLOPT_CONNECT_ONLY, 1L);
+	SET(CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+	SET(CURLOPT_SSL_VERIFYPEER, 0L);
+	SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	SET(CURLOPT_CONNECTTIMEOUT, s->probe_timeout);
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, s->probe_timeout);
+	SET(CURLOPT_TIMEOUT, 2 * s->probe_timeout);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_HEADERFUNCTION, smtp_discard);
+	SET(CURLOPT_WRITEFUNCTION, smtp_discard);
+#undef SET
+	rc = bad ? CURLE_FAILED_INIT : curl_easy_perform(h);
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	curl_easy_cleanup(h);
+	return rc == CURLE_OK || (code >= 200 && code < 600);
+}
+
+/*
+ * A failure before any reply, with no one to blame yet: when the port
+ * speaks the other TLS mode, says so in out->error and returns 1 (the
+ * configuration's fault); else 0.  Nothing listening, or no name, is not
+ * a mismatch and costs no second try.
+ */
+static int
+smtp_other_mode(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		return 0;
+	default:
+		break;
+	}
+	/* smtp:// meets implicit TLS as a silence, then a close. */
+	if (!s->smtps && rc != CURLE_OPERATION_TIMEDOUT &&
+	    rc != CURLE_GOT_NOTHING && rc != CURLE_RECV_ERROR &&
+	    rc != CURLE_SEND_ERROR)
+		return 0;
+	if (!smtp_other_mode_answers(s))
+		return 0;
+	if (s->smtps)
+		(void)buf_printf(&out->error, "; the server at %s speaks plain "
+		    "SMTP: use smtp:// with tls = required (STARTTLS)",
+		    s->hostport);
+	else
+		(void)buf_printf(&out->error, "; the server at %s expects TLS "
+		    "at once: use smtps://", s->hostport);
+	return 1;
+}
+
 struct smtp_session *
 smtp_session_new(const struct smtp_options *o, struct buf *err)
 {
@@ -185,6 +314,9 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	}
 	s->smtps = smtps;
 	smtp_dialogue_init(&s->d, o->verbose);
+	s->probe_timeout = o->timeout_s > 0 && o->timeout_s <
+	    SMTP_MODE_PROBE_MAX ? o->timeout_s : SMTP_MODE_PROBE_MAX;
+	smtp_other_mode_url(s, o->url);
 	if ((s->curl = curl_easy_init()) == NULL) {
 		(void)buf_puts(err, "cannot set up libcurl");
 		errno = EIO;
@@ -263,6 +395,8 @@ smtp_session_free(struct smtp_session *s)
 {
 	if (s == NULL)
 		return;
+	free(s->other_url);
+	free(s->hostport);
 	/* The QUIT dialogue still runs the callbacks: nothing to fill. */
 	s->d.out = NULL;
 	s->d.probe = NULL;
@@ -359,6 +493,9 @@ smtp_classify(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
 	default:
 		break;
 	}
+	if (cmd == SMTP_CMD_NONE && !x->answered && smtp_other_mode(s, rc,
+	    out))
+		return SMTP_CONFIG;
 	if (cmd < SMTP_CMD_MAIL)
 		return SMTP_UNAVAILABLE;
 	/* 530: the server wants AUTH or STARTTLS we were not told to do. */

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,56 @@ time_zone_check(const char *zone)
 	if (zone && strcmp(zone, "UTC") == 0)
 		return 0;
 	return time_zone_spec(zone, spec, sizeof(spec));
+}
+
+/* The zone name a localtime link names: what follows its last
+ * "zoneinfo/", without the "posix/" or "right/" variants' prefix. */
+static const char *
+time_zone_from_link(const char *target)
+{
+	const char *p, *name = NULL;
+
+	for (p = target; (p = strstr(p, "zoneinfo/")) != NULL; p++)
+		name = p + strlen("zoneinfo/");
+	if (name == NULL)
+		return NULL;
+	if (strncmp(name, "posix/", 6) == 0)
+		name += 6;
+	else if (strncmp(name, "right/", 6) == 0)
+		name += 6;
+	return name;
+}
+
+const char *
+time_zone_default_from(const char *tz, const char *localtime, char *out,
+    size_t size)
+{
+	char target[PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	if (tz != NULL && *tz == ':')
+		tz++;
+	if (tz != NULL && *tz != '\0' && time_zone_check(tz) == 0 &&
+	    (size_t)snprintf(out, size, "%s", tz) < size)
+		return "TZ";
+	if (localtime != NULL &&
+	    (n = readlink(localtime, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+		name = time_zone_from_link(target);
+		if (name != NULL && time_zone_check(name) == 0 &&
+		    (size_t)snprintf(out, size, "%s", name) < size)
+			return "/etc/localtime";
+	}
+	snprintf(out, size, "UTC");
+	return "default";
+}
+
+const char *
+time_zone_default(char *out, size_t size)
+{
+	return time_zone_default_from(getenv("TZ"), "/etc/localtime", out,
+	    size);
 }
 
 /* The UTC offset in force at t, in the current zone. */

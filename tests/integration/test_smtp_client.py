@@ -9,6 +9,7 @@ import base64
 import email
 import email.policy
 import os
+import socket
 import subprocess
 import time
 
@@ -337,6 +338,57 @@ def test_smtps_unknown_ca_is_config(smtp_server, smtp_pki, tmp_path):
     path, _ = message(tmp_path)
     out, _ = run(srv, [path], tls="required", ca=smtp_pki.other_ca)
     assert status(out[0])[0] == "config"
+
+
+# --- the other TLS mode ----------------------------------------------------
+
+def test_smtps_at_a_plain_port_is_config_with_the_fix(smtp_server, smtp_pki,
+                                                      tmp_path):
+    srv = smtp_server()
+    path, _ = message(tmp_path)
+    out, _ = run("smtps://127.0.0.1:%d" % srv.port, [path, path],
+                 tls="required", ca=smtp_pki.ca)
+    assert [status(l) for l in out] == [("config", 0)] * 2
+    assert ("the server at 127.0.0.1:%d speaks plain SMTP: use smtp:// "
+            "with tls = required (STARTTLS)" % srv.port) in out[0]
+    assert srv.messages() == []
+
+
+@pytest.mark.parametrize("tls", ["required", "opportunistic", "none"])
+def test_smtp_at_an_implicit_tls_port_is_config_with_the_fix(
+        smtp_server, smtp_pki, tmp_path, tls):
+    srv = smtp_server(tls="implicit", pki=smtp_pki)
+    path, _ = message(tmp_path)
+    t0 = time.monotonic()
+    out, _ = run("smtp://127.0.0.1:%d" % srv.port, [path], tls=tls,
+                 ca=smtp_pki.ca, timeout=2)
+    assert status(out[0]) == ("config", 0)
+    assert ("the server at 127.0.0.1:%d expects TLS at once: use smtps://"
+            % srv.port) in out[0]
+    assert time.monotonic() - t0 < 20
+    assert srv.messages() == []
+
+
+def test_a_silent_port_stays_unavailable(smtp_pki, tmp_path):
+    """Neither mode answers: the network's fault, not the configuration's."""
+    path, _ = message(tmp_path)
+    with socket.socket() as lsn:
+        lsn.bind(("127.0.0.1", 0))
+        lsn.listen(8)
+        port = lsn.getsockname()[1]
+        for url in ("smtp://127.0.0.1:%d" % port,
+                    "smtps://127.0.0.1:%d" % port):
+            out, _ = run(url, [path], tls="required", ca=smtp_pki.ca,
+                         timeout=1)
+            assert status(out[0]) == ("unavailable", 0), out
+
+
+def test_probe_names_the_other_mode(smtp_server, smtp_pki, tmp_path):
+    srv = smtp_server()
+    out, p = run("smtps://127.0.0.1:%d" % srv.port, [], tls="required",
+                 ca=smtp_pki.ca, probe=True)
+    assert status(out[0]) == ("config", 0)
+    assert "speaks plain SMTP" in out[0]
 
 
 # --- AUTH -------------------------------------------------------------------

@@ -206,6 +206,230 @@ test_conf_explicit_missing_file_is_an_error(void **state)
 	buf_release(&err);
 }
 
+/* The values that parse but cannot work: each names its line. */
+static const struct conf_error_case problem_cases[] = {
+	{ "[log]\nsyslog = no\n[mail]\ntimezone = Mars/Olympus\n", 0600,
+	    "line 4: unknown time zone \"Mars/Olympus\"" },
+	{ "[smtp]\ntls = none\nusername = u\npassword = s3cret\n", 0600,
+	    "line 3: [smtp] username is set but tls = none" },
+	{ "[smtp]\nusername = u\npassword = s3cret\n"
+	    "tls = opportunistic\n", 0600,
+	    "line 2: [smtp] username is set but tls = opportunistic" },
+	{ "[smtp]\nurl = smtps://mail.example.com\n\ntls = none\n", 0600,
+	    "line 4: tls = none, but smtps://mail.example.com is implicit "
+	    "TLS" },
+	{ "[run]\nuser = no-such-user-here\n", 0600,
+	    "line 2: [run] user \"no-such-user-here\": no such user" },
+	{ "[retry]\nbackoff_min = 10m\n\nbackoff_max = 1m\n", 0600,
+	    "line 4: [retry] backoff_max is below backoff_min" },
+};
+
+static void
+test_conf_problems_name_their_line(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(problem_cases) / sizeof(problem_cases[0]);
+	    i++) {
+		const struct conf_error_case *tc = &problem_cases[i];
+		const char *path = write_file("bad.ini", tc->text, tc->mode);
+		struct conf c;
+		struct buf err;
+
+		buf_init(&err, 4096);
+		assert_int_equal(conf_load(&c, path, &err), -1);
+		if (strstr(err.data, tc->want) == NULL ||
+		    strncmp(err.data, path, strlen(path)) != 0)
+			fail_msg("case %zu: \"%s\" not in \"%s\"", i, tc->want,
+			    err.data);
+		assert_null(strstr(err.data, "s3cret"));
+		buf_release(&err);
+	}
+}
+
+static void
+test_conf_auth_only_with_tls_required_or_smtps(void **state)
+{
+	static const char *const good[] = {
+		"[smtp]\nusername = u\npassword = pw\n",
+		"[smtp]\ntls = required\nusername = u\npassword = pw\n",
+		"[smtp]\nurl = smtps://h:465\nusername = u\npassword = pw\n",
+		"[smtp]\nurl = SMTPS://h\ntls = opportunistic\nusername = u\n"
+		    "password = pw\n",
+		"[smtp]\ntls = none\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *path = write_file("ok.ini", good[i], 0600);
+		struct conf c;
+		struct buf err;
+
+		buf_init(&err, 4096);
+		if (conf_load(&c, path, &err) != 0)
+			fail_msg("case %zu: %s", i, err.data);
+		conf_release(&c);
+		buf_release(&err);
+	}
+}
+
+static void
+test_conf_load_all_records_every_problem(void **state)
+{
+	const char *path;
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	path = write_file("all.ini", "[mail]\ntimezone = Mars/Olympus\n"
+	    "[smtp]\ntls = none\nusername = u\npassword = s3cret\n"
+	    "[run]\nuser = no-such-user-here\n", 0600);
+	assert_int_equal(conf_load_all(&c, path, &err), 0);
+	assert_int_equal(c.nproblems, 3);
+	assert_string_equal(c.problems[0].what, "timezone");
+	assert_non_null(strstr(c.problems[0].text, "line 2: unknown time "
+	    "zone \"Mars/Olympus\""));
+	assert_string_equal(c.problems[1].what, "smtp auth");
+	assert_non_null(strstr(c.problems[1].text, "line 5:"));
+	assert_string_equal(c.problems[2].what, "run user");
+	assert_non_null(strstr(c.problems[2].text, "line 8:"));
+	conf_release(&c);
+	conf_release(&c);
+	/* A file that does not parse still fails. */
+	path = write_file("all.ini", "[mail\n", 0600);
+	assert_int_equal(conf_load_all(&c, path, &err), -1);
+	buf_release(&err);
+}
+
+static void
+test_conf_run_user_and_default_zone(void **state)
+{
+	const char *path;
+	char *old_tz;
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	old_tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	path = write_file("run.ini", "[run]\nuser = nobody\n", 0600);
+	setenv("TZ", ":Asia/Tokyo", 1);
+	assert_int_equal(conf_load(&c, path, &err), 0);
+	assert_string_equal(c.run_user, "nobody");
+	/* No [mail] timezone: the box's zone, never Europe/Paris. */
+	assert_string_equal(c.timezone, "Asia/Tokyo");
+	assert_string_equal(c.timezone_source, "TZ");
+	conf_release(&c);
+	setenv("TZ", "America/New_York", 1);
+	path = write_file("run.ini", "[mail]\ntimezone = Europe/Paris\n",
+	    0600);
+	assert_int_equal(conf_load(&c, path, &err), 0);
+	assert_string_equal(c.timezone, "Europe/Paris");
+	assert_string_equal(c.timezone_source, "[mail] timezone");
+	assert_null(c.run_user);
+	conf_release(&c);
+	if (old_tz != NULL)
+		setenv("TZ", old_tz, 1);
+	else
+		unsetenv("TZ");
+	free(old_tz);
+	buf_release(&err);
+}
+
+static void
+test_conf_directory_is_not_a_configuration(void **state)
+{
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	assert_int_equal(conf_load(&c, dir, &err), -1);
+	assert_non_null(strstr(err.data, "is a directory"));
+	assert_non_null(strstr(err.data, dir));
+	buf_release(&err);
+}
+
+/* Writes a file whose line `at` is "default_body = " and n 'x'. */
+static const char *
+write_long(int at, size_t n, const char *after)
+{
+	struct buf text;
+	const char *path;
+	int i;
+
+	buf_init(&text, 1 << 20);
+	for (i = 1; i < at; i++)
+		assert_int_equal(buf_puts(&text, i == 1 ? "[mail]\n" :
+		    "; a comment\n"), 0);
+	assert_int_equal(buf_puts(&text, "default_body = "), 0);
+	for (i = 0; i < (int)n; i++)
+		assert_int_equal(buf_putc(&text, 'x'), 0);
+	assert_int_equal(buf_printf(&text, "\n%s", after), 0);
+	path = write_file("long.ini", text.data, 0600);
+	buf_release(&text);
+	return path;
+}
+
+/*
+ * Values up to 4 KiB on a line are read whole.  This needs inih built
+ * with INI_MAX_LINE=4096 (the Makefile builds it so); Debian's libinih1
+ * (200) fails it, with an error that names the line.
+ */
+static void
+test_conf_long_values_are_read_whole(void **state)
+{
+	static const size_t lens[] = { 420, 4000 };
+	const char *path;
+	struct conf c;
+	struct buf err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		buf_init(&err, 4096);
+		path = write_long(3, lens[i], "; then\nnope = 1\n");
+		/* The line after the long one is still counted right. */
+		assert_int_equal(conf_load(&c, path, &err), -1);
+		if (strstr(err.data, "line 5: unknown key \"nope\"") == NULL)
+			fail_msg("%zu characters: %s", lens[i], err.data);
+		buf_reset(&err);
+		path = write_long(3, lens[i], "");
+		if (conf_load(&c, path, &err) != 0)
+			fail_msg("%zu characters: %s", lens[i], err.data);
+		assert_int_equal(strlen(c.default_body), lens[i]);
+		conf_release(&c);
+		buf_release(&err);
+	}
+}
+
+/* A line longer than inih's buffer is an error naming it, whatever the
+ * build: never a crash, never a line cut in two. */
+static void
+test_conf_too_long_line_names_its_line(void **state)
+{
+	const char *path;
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	path = write_long(4, 5000, "from = a@example.com\n");
+	assert_int_equal(conf_load(&c, path, &err), -1);
+	if (strstr(err.data, "line 4: line of 5015 characters, longer "
+	    "than the ") == NULL)
+		fail_msg("%s", err.data);
+	buf_reset(&err);
+	path = write_long(2, 100000, "");
+	assert_int_equal(conf_load(&c, path, &err), -1);
+	assert_non_null(strstr(err.data, "line 2: line of 100015 characters, "
+	    "longer than"));
+	buf_release(&err);
+}
+
 int
 main(void)
 {
@@ -215,6 +439,14 @@ main(void)
 		cmocka_unit_test(test_conf_errors_name_the_problem),
 		cmocka_unit_test(test_conf_password_file_must_be_private),
 		cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),
+		cmocka_unit_test(test_conf_problems_name_their_line),
+		cmocka_unit_test(
+		    test_conf_auth_only_with_tls_required_or_smtps),
+		cmocka_unit_test(test_conf_load_all_records_every_problem),
+		cmocka_unit_test(test_conf_run_user_and_default_zone),
+		cmocka_unit_test(test_conf_directory_is_not_a_configuration),
+		cmocka_unit_test(test_conf_too_long_line_names_its_line),
+		cmocka_unit_test(test_conf_long_values_are_read_whole),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

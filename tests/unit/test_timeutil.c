@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "timeutil.h"
 
@@ -93,6 +94,73 @@ test_timeutil_local_format_and_restores_tz(void **state)
 	    sizeof(out)), -1);
 }
 
+struct default_case {
+	const char	*tz;		/* TZ's value, NULL: unset */
+	const char	*link;		/* where localtime points, NULL: no
+					   link (a plain file) */
+	const char	*want;
+	const char	*source;
+};
+
+static const struct default_case default_cases[] = {
+	{ "Asia/Tokyo", NULL, "Asia/Tokyo", "TZ" },
+	{ ":America/New_York", "/usr/share/zoneinfo/Europe/Paris",
+	    "America/New_York", "TZ" },
+	{ "UTC", NULL, "UTC", "TZ" },
+	{ NULL, "/usr/share/zoneinfo/Europe/Paris", "Europe/Paris",
+	    "/etc/localtime" },
+	{ "", "../usr/share/zoneinfo/Asia/Kolkata", "Asia/Kolkata",
+	    "/etc/localtime" },
+	{ NULL, "/usr/share/zoneinfo/posix/Europe/Berlin", "Europe/Berlin",
+	    "/etc/localtime" },
+	/* A POSIX rule is no zone name: the link decides. */
+	{ "CET-1CEST,M3.5.0,M10.5.0/3", "/usr/share/zoneinfo/Europe/Rome",
+	    "Europe/Rome", "/etc/localtime" },
+	{ "Mars/Olympus", "/usr/share/zoneinfo/Mars/Olympus", "UTC",
+	    "default" },
+	{ NULL, "/somewhere/else", "UTC", "default" },
+	{ NULL, NULL, "UTC", "default" },
+	{ "../../etc/passwd", NULL, "UTC", "default" },
+};
+
+static void
+test_timeutil_default_zone_is_the_boxs(void **state)
+{
+	char dir[] = "/tmp/test_timeutil.XXXXXX", link[64], zone[256];
+	const char *src;
+	size_t i;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/localtime", dir);
+	for (i = 0; i < sizeof(default_cases) / sizeof(default_cases[0]);
+	    i++) {
+		const struct default_case *tc = &default_cases[i];
+
+		unlink(link);
+		if (tc->link != NULL)
+			assert_int_equal(symlink(tc->link, link), 0);
+		else {
+			/* A copied zone file: its name is not known. */
+			assert_non_null(fp = fopen(link, "w"));
+			fputs("TZif2", fp);
+			assert_int_equal(fclose(fp), 0);
+		}
+		src = time_zone_default_from(tc->tz, link, zone,
+		    sizeof(zone));
+		if (strcmp(zone, tc->want) != 0 || strcmp(src, tc->source) != 0)
+			fail_msg("case %zu: %s from %s, want %s from %s", i,
+			    zone, src, tc->want, tc->source);
+	}
+	/* No localtime at all. */
+	unlink(link);
+	src = time_zone_default_from(NULL, link, zone, sizeof(zone));
+	assert_string_equal(zone, "UTC");
+	assert_string_equal(src, "default");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -100,6 +168,7 @@ main(void)
 		cmocka_unit_test(test_timeutil_parse_table),
 		cmocka_unit_test(test_timeutil_db_round_trip),
 		cmocka_unit_test(test_timeutil_local_format_and_restores_tz),
+		cmocka_unit_test(test_timeutil_default_zone_is_the_boxs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
