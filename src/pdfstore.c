@@ -96,8 +96,10 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 			buf_printf(err, "stored PDF \"%s\" is missing",
 			    pdf_path);
 			s = PDFSTORE_MISSING;
-		} else if (errno == ELOOP) {
-			buf_printf(err, "pdf_path \"%s\": %s", pdf_path,
+		} else if (errno == ELOOP || errno == ENAMETOOLONG) {
+			/* The path itself is wrong: no later run fixes it. */
+			buf_printf(err, "pdf_path \"%.80s%s\": %s", pdf_path,
+			    strlen(pdf_path) > 80 ? "..." : "",
 			    strerror(errno));
 			s = PDFSTORE_REFUSED;
 		} else {

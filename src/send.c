@@ -139,12 +139,17 @@ send_give_up(struct send_run *run, const struct report *r,
 	struct buf err;
 	enum db_status s;
 
-	log_warnx("report %lld: given up: %s", r->id, reason);
+	/* A reason too long for its buffer must still say something. */
+	if (reason == NULL || *reason == '\0')
+		reason = "bad data (the reason did not fit in its buffer)";
 	if (run->opt->dry_run) {
+		/* Told on stdout; nothing is given up. */
+		log_info("report %lld: would give up: %s", r->id, reason);
 		send_tell(run, r, source, "would give up", NULL, reason);
 		run->res->given_up++;
 		return STEP_DONE;
 	}
+	log_warnx("report %lld: given up: %s", r->id, reason);
 	buf_init(&err, SEND_ERR_MAX);
 	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
 		goto fail;
@@ -212,9 +217,13 @@ out:
 /*
  * Logs the occurrences of a recurring report missed between the one being
  * sent and now (the box was off or the clock jumped): they are coalesced
- * into this one message.  At most SEND_COALESCE_LOG of them are listed.
+ * into this one message.  The first SEND_COALESCE_LOG are listed one by
+ * one; past SEND_COALESCE_WALK the rest is one line, uncounted: a
+ * minutely report not run for years must cost no more than one that
+ * missed an hour.
  */
-#define SEND_COALESCE_LOG	1000
+#define SEND_COALESCE_LOG	20
+#define SEND_COALESCE_WALK	200
 
 static enum db_status
 send_log_coalesced(struct send_run *run, const struct report *r,
@@ -223,15 +232,18 @@ send_log_coalesced(struct send_run *run, const struct report *r,
 	char when[TIME_DB_LEN], msg[128];
 	enum db_status s;
 	time_t t, now = run->opt->now;
-	long n = 0, more = 0;
+	long n = 0, walked = 0;
+	int more = 0;
 
 	if (time_parse_db(r->occurrence, &t) == -1)
 		return DB_OK;
 	while (cron_next(&run->cron, run->zone, t, &t) == 0 && t <= now) {
-		if (n == SEND_COALESCE_LOG) {
-			more++;
-			continue;
+		if (++walked > SEND_COALESCE_WALK) {
+			more = 1;
+			break;
 		}
+		if (n == SEND_COALESCE_LOG)
+			continue;
 		time_format_db(t, when);
 		snprintf(msg, sizeof(msg), "coalesced into the message of %s",
 		    r->occurrence);
@@ -239,26 +251,22 @@ send_log_coalesced(struct send_run *run, const struct report *r,
 		    STATE_COALESCED, NULL, msg, err)) != DB_OK)
 			return s;
 		n++;
-		if (more > 100000)
-			break;
 	}
-	if (more) {
-		snprintf(msg, sizeof(msg), "and %ld more occurrences coalesced",
-		    more);
-		return state_log(&run->db, r->id, r->occurrence, run->now,
-		    STATE_COALESCED, NULL, msg, err);
+	if (walked > n) {
+		snprintf(msg, sizeof(msg), "and %s%ld more occurrences up to "
+		    "%s coalesced", more ? "over " : "",
+		    walked - n - (more ? 1 : 0), run->now);
+		if ((s = state_log(&run->db, r->id, r->occurrence, run->now,
+		    STATE_COALESCED, NULL, msg, err)) != DB_OK)
+			return s;
 	}
-	if (n)
-		log_info("report %lld: %ld missed occurrence(s) coalesced "
-		    "into one message", r->id, n);
+	if (walked)
+		log_info("report %lld: %s%ld missed occurrence(s) coalesced "
+		    "into one message", r->id, more ? "over " : "",
+		    walked - (more ? 1 : 0));
 	return DB_OK;
 }
 
-/*
- * For a recurring report: reads its schedule and zone, and the next
- * occurrence after now, which the report moves on to.  An expression or
- * a zone that cannot work ends the series (given up, sent = 1).
- */
 static enum send_step
 send_recurrence(struct send_run *run, const struct report *r)
 {
@@ -277,11 +285,12 @@ send_recurrence(struct send_run *run, const struct report *r)
 		step = send_give_up(run, r, NULL, msg.data);
 		buf_release(&msg);
 	} else if (time_zone_check(run->zone) == -1) {
-		buf_printf(&why, "timezone \"%s\" is unknown", run->zone);
+		buf_printf(&why, "timezone \"%.100s%s\" is unknown", run->zone,
+		    strlen(run->zone) > 100 ? "..." : "");
 		step = send_give_up(run, r, NULL, why.data);
 	} else if (cron_next(&run->cron, run->zone, run->opt->now, &next) ==
 	    -1) {
-		buf_printf(&why, "schedule \"%s\" never happens",
+		buf_printf(&why, "schedule \"%.200s\" never happens",
 		    r->schedule);
 		step = send_give_up(run, r, NULL, why.data);
 	} else {
@@ -689,7 +698,7 @@ send_one(struct send_run *run, long long id)
 	}
 	run->res->due++;
 	if (r.occurrence == NULL) {
-		buf_printf(&why, "scheduled_at \"%s\" is not a time",
+		buf_printf(&why, "scheduled_at \"%.100s\" is not a time",
 		    r.scheduled_at ? r.scheduled_at : "");
 		step = send_give_up(run, &r, NULL, why.data);
 		goto out;

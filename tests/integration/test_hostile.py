@@ -1,0 +1,69 @@
+"""Failures found by attacking the program with its own input: each is a
+report the sync job can write, and each must end in one message or one
+clear reason in last_error, never a run that loops, defers forever or
+says nothing."""
+import os
+import sqlite3
+
+from conftest import NOW_ARG
+
+
+def runlog(box, rid):
+    c = sqlite3.connect(os.path.join(box.spool, "state.db"))
+    try:
+        return c.execute("SELECT scheduled_at, outcome, error FROM runlog "
+                         "WHERE report_id = ? ORDER BY id", (rid,)).fetchall()
+    finally:
+        c.close()
+
+
+def test_minutely_report_missed_for_years_is_one_bounded_step(ready):
+    """Coalescing walked every missed minute (a million for two years)
+    inside one transaction: it lists a few and sums up the rest."""
+    ready.add_pdf("a.pdf")
+    rid = ready.add(pdf_path="a.pdf", schedule="* * * * *",
+                    scheduled_at="2024-11-23 08:00:00")
+    r = ready.run("send", "--now", NOW_ARG, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert len(ready.queue()) == 1
+    log = runlog(ready, rid)
+    coalesced = [e for e in log if e[1] == "coalesced"]
+    assert 1 < len(coalesced) <= 25
+    assert coalesced[-1][2].startswith("and over ")
+    assert ready.rows()[rid]["scheduled_at"] == "2026-11-23 08:01:00"
+
+
+def test_pdf_path_with_an_overlong_name_is_given_up(ready):
+    """ENAMETOOLONG was an I/O error: deferred (74) every minute, forever."""
+    rid = ready.add(pdf_path="x" * 300 + ".pdf")
+    r = ready.run("send", "--now", NOW_ARG)
+    assert r.returncode == 65, r.stderr
+    row = ready.rows()[rid]
+    assert row["sent"] == 1
+    assert "File name too long" in row["last_error"]
+    r = ready.run("send", "--now", NOW_ARG)
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_an_overlong_time_zone_is_given_up_with_its_reason(ready):
+    """A reason longer than its buffer was written as an empty last_error."""
+    rid = ready.add(report_data="{}", schedule="0 8 * * *",
+                    timezone="Z" * 5000)
+    bad = ready.add(report_data="{}", scheduled_at="9" * 5000)
+    r = ready.run("send", "--now", NOW_ARG)
+    assert r.returncode == 65, r.stderr
+    rows = ready.rows()
+    assert rows[rid]["sent"] == 1
+    assert rows[rid]["last_error"].startswith('timezone "ZZZ')
+    assert rows[rid]["last_error"].endswith('..." is unknown')
+    assert rows[bad]["sent"] == 1 and "is not a time" in rows[bad]["last_error"]
+    assert all(len(r["last_error"]) < 400 for r in (rows[rid], rows[bad]))
+
+
+def test_dry_run_gives_nothing_up_and_says_so(ready):
+    rid = ready.add(report_data="{}", recipients="nobody")
+    r = ready.run("send", "--dry-run", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert "would give up" in r.stdout
+    assert "given up" not in r.stderr
+    assert ready.rows()[rid]["sent"] == 0
