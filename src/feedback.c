@@ -329,15 +329,14 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 {
 	struct feedback_item *items = NULL;
 	struct buf why;
-	enum db_status s;
+	enum db_status s = DB_OK;
 	size_t n = 0, i;
 
 	buf_init(&why, FEEDBACK_ERR_MAX);
-	if (!db->has_state || (s = feedback_pending(db, &items, &n, err)) !=
-	    DB_OK) {
-		s = db->has_state ? s : DB_OK;
+	if (!db->has_state)
+		goto out;	/* nothing was ever spooled */
+	if ((s = feedback_pending(db, &items, &n, err)) != DB_OK)
 		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		struct feedback_item *it = &items[i];
 
