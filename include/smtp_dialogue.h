@@ -61,6 +61,7 @@ struct smtp_dialogue {
 	struct smtp_probe	*probe;		/* EHLO capabilities, or NULL */
 	int			 fd;		/* the message, read from pos */
 	off_t			 pos;
+	off_t			 end;		/* the file's size */
 	int			 eof;		/* the whole message was read */
 	int			 read_errno;	/* aborted: pread() failed */
 };

@@ -46,6 +46,9 @@ struct smtp_session {
 						   "built-in", NULL: no TLS */
 	struct smtp_dialogue	 d;
 	char			 errbuf[CURL_ERROR_SIZE];
+	int			 tainted;	/* the last transfer failed: its
+						   connection may hold a late
+						   reply, and is not reused */
 };
 
 /* Refuses what smtp.h promises to refuse.  0, or -1 with err set. */
@@ -356,6 +359,9 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	/* Signals belong to the daemon; the threaded resolver times out. */
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	/* One connection at a time: a new one (after a failure) closes the
+	 * old one instead of keeping it for later. */
+	SET(CURLOPT_MAXCONNECTS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x080200
 	SET(CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
 #else
@@ -561,6 +567,7 @@ smtp_session_deliver(struct smtp_session *s, const char *mail_from,
 	}
 	s->d.fd = fd;
 	s->d.pos = offset;
+	s->d.end = sb.st_size;
 	s->d.rcpts = rcpts;
 	s->d.nrcpts = nrcpts;
 	if (curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from) ||
@@ -571,7 +578,20 @@ smtp_session_deliver(struct smtp_session *s, const char *mail_from,
 		(void)buf_puts(&out->error, "out of memory");
 		goto out;
 	}
+	/*
+	 * After a transfer that did not end cleanly (a timeout, a dropped or
+	 * refused command, a message that could not be read), the dialogue
+	 * on that connection may be out of step: a late reply to the last
+	 * command would be read as the reply to the next one.  So the next
+	 * message goes over a fresh connection.
+	 */
+	if (curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT,
+	    s->tainted ? 1L : 0L) != CURLE_OK) {
+		(void)buf_puts(&out->error, "out of memory");
+		goto out;
+	}
 	rc = curl_easy_perform(s->curl);
+	s->tainted = rc != CURLE_OK;
 	st = smtp_classify(s, rc, out);
 out:
 	/* The list dies here; libcurl must not keep a pointer to it. */

@@ -375,9 +375,11 @@ smtp_dialogue_read_cb(char *dst, size_t size, size_t nmemb, void *arg)
 		x->read_errno = errno;
 		return CURL_READFUNC_ABORT;
 	}
-	if (r == 0)
-		x->eof = 1;
 	x->pos += r;
+	/* libcurl stops reading once it has the size it was told: the last
+	 * read may not be the empty one. */
+	if (r == 0 || x->pos >= x->end)
+		x->eof = 1;
 	return (size_t)r;
 }
 

@@ -39,6 +39,8 @@ MODE KEYS (all optional; absent means "accept"):
     delay_on        ... to these commands: a list of "EHLO", "MAIL", "RCPT",
                     "DATA", "DATA_END" (the reply to the final "."); default
                     ["DATA_END"]
+    delay_first     N: delay only the first N replies to the final "." of
+                    this server's life (the others come at once)
     ehlo_reply      the reply to EHLO and HELO (e.g. "554 go away")
 
 Listens on loopback only.  Stopped with SIGTERM by its PID.
@@ -81,6 +83,7 @@ class State:
         self.nconn = 0
         self.nmsg = 0
         self.ndrop = 0
+        self.ndelayed = 0
 
     def logline(self, text):
         self.log.write(text + "\n")
@@ -119,7 +122,10 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         mode = server.mode
-        if "DATA_END" in mode.get("delay_on", ["DATA_END"]):
+        first = mode.get("delay_first")
+        if "DATA_END" in mode.get("delay_on", ["DATA_END"]) and (
+                first is None or self.state.ndelayed < first):
+            self.state.ndelayed += 1
             await asyncio.sleep(float(mode.get("delay", 0)))
         drop = mode.get("drop_after_data")
         if drop is True or (type(drop) is int and self.state.ndrop < drop):

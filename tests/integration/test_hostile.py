@@ -6,6 +6,7 @@ import os
 import sqlite3
 
 from conftest import NOW_ARG
+from smtpfixture import smtp_server  # noqa: F401
 
 
 def runlog(box, rid):
@@ -67,3 +68,35 @@ def test_dry_run_gives_nothing_up_and_says_so(ready):
     assert "would give up" in r.stdout
     assert "given up" not in r.stderr
     assert ready.rows()[rid]["sent"] == 0
+
+
+def test_a_late_final_reply_is_never_taken_for_the_next_message(
+        ready, smtp_server):
+    """The server answers the first message's final "." after the
+    timeout: that connection must not carry the next message, or the late
+    reply is read as the next one's."""
+    srv = smtp_server(delay=4, delay_first=1)
+    ready.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 2\n" % srv.url)
+    ready.add_pdf("a.pdf")
+    first = ready.add(pdf_path="a.pdf", scheduled_at="2026-11-23 06:00:00",
+                      recipients="first@example.com")
+    second = ready.add(pdf_path="a.pdf", scheduled_at="2026-11-23 07:00:00",
+                       recipients="second@example.com")
+    assert ready.run("send", "--now", NOW_ARG).returncode == 0
+    r = ready.run("flush", "--now", NOW_ARG)
+    assert r.returncode == 75, r.stderr         # the first one deferred
+    c = sqlite3.connect(os.path.join(ready.spool, "state.db"))
+    log = c.execute("SELECT report_id, outcome, error FROM runlog WHERE "
+                    "outcome IN ('delivered', 'deferred') ORDER BY id"
+                    ).fetchall()
+    c.close()
+    assert [(rid, o) for rid, o, _ in log] == [(first, "deferred"),
+                                               (second, "delivered")]
+    assert "may have it" in log[0][2]
+    # The second message went over a connection of its own.
+    assert srv.connection_count() >= 2
+    # Its reply was its own: the server queued it as its second message.
+    import time
+    time.sleep(3)
+    got = [m[1] for m in srv.messages()]
+    assert ["second@example.com"] in got
