@@ -36,6 +36,9 @@
 
 #define SPOOL_NAME_MAX	64
 #define SPOOL_MAGIC	"SENDREPORTS-SPOOL 1"
+/* The longest envelope a reader takes: some 15,000 recipients of the
+ * longest addresses.  Writers check spool_envelope_size() against it. */
+#define SPOOL_ENVELOPE_MAX	((size_t)4 << 20)
 
 struct spool {
 	int	 dirfd;		/* the spool directory */
@@ -87,6 +90,9 @@ int	spool_clean_tmp(struct spool *s, struct buf *err);
 /* Creates a new 0600 file in tmp/.  0, or -1 with errno and err set. */
 int	spool_file_create(struct spool *s, struct spool_file *f,
 	    struct buf *err);
+
+/* The bytes spool_write_envelope() writes for e, at most. */
+size_t	spool_envelope_size(const struct spool_envelope *e);
 
 /* Writes the envelope header and the empty line.  0, or -1 (errno). */
 int	spool_write_envelope(FILE *fp, const struct spool_envelope *e);

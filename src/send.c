@@ -585,6 +585,13 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 	env.rcpts = rcpts;
 	env.nrcpts = nrcpts;
 
+	/* What flush could not read back must not be written. */
+	if (spool_envelope_size(&env) > SPOOL_ENVELOPE_MAX) {
+		buf_printf(&err, "%zu recipients: more than one message "
+		    "can carry", nrcpts);
+		step = send_give_up(run, r, source, err.data);
+		goto out;
+	}
 	if (spool_file_create(&run->spool, &f, &err) == -1) {
 		saved = errno;
 		log_warnx("report %lld: %s", r->id, err.data);

@@ -22,7 +22,6 @@
 #include "log.h"
 #include "spool.h"
 
-#define SPOOL_ENVELOPE_MAX	(256 * 1024)	/* header of a spool file */
 
 static int
 spool_open_subdir(struct spool *s, const char *name, int create,
@@ -188,6 +187,22 @@ spool_file_discard(struct spool *s, struct spool_file *f)
 	if (f->tmpname[0])
 		unlinkat(s->tmpfd, f->tmpname, 0);
 	f->tmpname[0] = '\0';
+}
+
+size_t
+spool_envelope_size(const struct spool_envelope *e)
+{
+	size_t n, i;
+
+	/* As spool_write_envelope() writes it, with room for the numbers. */
+	n = sizeof(SPOOL_MAGIC) + 64 + 64;
+	if (e->occurrence)
+		n += strlen(e->occurrence) + 16;
+	n += strlen(e->message_id) + strlen(e->created) + strlen(e->sender) +
+	    48;
+	for (i = 0; i < e->nrcpts; i++)
+		n += strlen(e->rcpts[i]) + 13;
+	return n;
 }
 
 int

@@ -100,3 +100,29 @@ def test_a_late_final_reply_is_never_taken_for_the_next_message(
     time.sleep(3)
     got = [m[1] for m in srv.messages()]
     assert ["second@example.com"] in got
+
+
+def test_ten_thousand_recipients_are_delivered(ready, smtp_server):
+    """The envelope of 10,000 recipients passed the reader's 256 KiB: the
+    message went to failed/ and was never delivered."""
+    srv = smtp_server()
+    ready.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    many = ", ".join("user%05d@example.com" % i for i in range(10000))
+    rid = ready.add(report_data="{}", recipients="a@example.com", bcc=many)
+    assert ready.run("send", "--now", NOW_ARG).returncode == 0
+    r = ready.run("flush", "--now", NOW_ARG, timeout=300)
+    assert r.returncode == 0, r.stderr
+    (sender, rcpts, raw), = srv.messages()
+    assert len(rcpts) == 10001
+    assert b"user00000@example.com" not in raw      # Bcc stays hidden
+    assert ready.rows()[rid]["last_error"] is None
+
+
+def test_more_recipients_than_a_message_can_carry_is_given_up(ready):
+    many = ", ".join("u%06d@%s.example.com" % (i, ".".join(["d" * 60] * 3))
+                     for i in range(20000))
+    rid = ready.add(report_data="{}", recipients="a@example.com", bcc=many)
+    r = ready.run("send", "--now", NOW_ARG)
+    assert r.returncode == 65
+    assert "20001 recipients" in ready.rows()[rid]["last_error"]
+    assert ready.queue() == []
