@@ -64,6 +64,8 @@ struct render {
 	size_t			 nnames;
 	long long		 nrows;
 	struct buf		 text;		/* encoding scratch */
+	int			 text_cut;	/* it holds only the first
+						   RENDER_TEXT_MAX bytes */
 	char			*title;
 };
 
@@ -235,25 +237,34 @@ render_width(void *ctx, const char *text, size_t n)
 	return tw.width * m->size / 1000.0;
 }
 
-/* Encodes UTF-8 text for the current fonts into r->text. */
+/* The ellipsis in the current fonts' encoding. */
+static const char *
+render_ellipsis(const struct render *r)
+{
+	return r->utf8 ? "\xe2\x80\xa6" : "\x85";
+}
+
+/*
+ * Encodes UTF-8 text for the current fonts into r->text, at most
+ * RENDER_TEXT_MAX bytes of it (libharu measures and draws no more than
+ * 65535): a longer text ends with the ellipsis, and is cut further to
+ * its width like any other.  Line breaks and tabs become spaces.
+ */
 static const char *
 render_encode(struct render *r, const char *utf8)
 {
+	int rc;
+
 	buf_reset(&r->text);
-	if (r->utf8 ? buf_puts(&r->text, utf8) : render_winansi(utf8,
-	    &r->text)) {
-		render_fail(r, RENDER_NOMEM, "fallback PDF: a text is too "
-		    "long");
+	rc = r->utf8 ? render_utf8(utf8, RENDER_TEXT_MAX, &r->text) :
+	    render_winansi(utf8, RENDER_TEXT_MAX, &r->text);
+	if (rc == 1 && buf_puts(&r->text, render_ellipsis(r)) == -1)
+		rc = -1;
+	if (rc == -1) {
+		render_fail(r, RENDER_NOMEM, "fallback PDF: out of memory");
 		buf_reset(&r->text);
 	}
-	/* Line breaks and tabs would draw as nothing: spaces. */
-	{
-		size_t i;
-
-		for (i = 0; i < r->text.len; i++)
-			if ((unsigned char)r->text.data[i] < 0x20)
-				r->text.data[i] = ' ';
-	}
+	r->text_cut = rc == 1;
 	return r->text.data;
 }
 
@@ -265,7 +276,7 @@ render_text_width(struct render *r, HPDF_Font font, double size,
 	struct render_measure m = { r, font, size };
 	const char *t = render_encode(r, utf8);
 
-	return render_width(&m, t, strlen(t));
+	return render_width(&m, t, r->text.len);
 }
 
 enum render_align { ALIGN_LEFT, ALIGN_RIGHT, ALIGN_CENTER };
@@ -279,7 +290,7 @@ render_text(struct render *r, HPDF_Font font, double size, double x,
     double y, double max_w, enum render_align align, const char *utf8)
 {
 	struct render_measure m = { r, font, size };
-	const char *ell = r->utf8 ? "\xe2\x80\xa6" : "\x85";
+	const char *ell = render_ellipsis(r);
 	const char *t;
 	size_t n;
 	double w, ew;
@@ -289,15 +300,17 @@ render_text(struct render *r, HPDF_Font font, double size, double x,
 	if (*t == '\0')
 		return;
 	ew = render_width(&m, ell, strlen(ell));
-	n = render_fit(t, strlen(t), r->utf8, max_w, ew, render_width, &m,
+	n = render_fit(t, r->text.len, r->utf8, max_w, ew, render_width, &m,
 	    &cut);
 	if (cut) {
+		/* Room for the ellipsis: the text was at least n bytes
+		 * plus one character long. */
 		r->text.len = n;
 		r->text.data[n] = '\0';
 		buf_puts(&r->text, ell);
 		t = r->text.data;
 	}
-	w = render_width(&m, t, strlen(t));
+	w = render_width(&m, t, r->text.len);
 	if (align == ALIGN_RIGHT)
 		x += max_w - w;
 	else if (align == ALIGN_CENTER)
