@@ -16,6 +16,14 @@
  * and never copied into our own structures.  libharu keeps the pages in
  * memory until the file is written, so memory grows with the page count,
  * which [pdf] max_pages bounds.
+ *
+ * Limits, each a clear RENDER_DATAERR rather than a hang or a retry:
+ * at most TABLE_MAX_COLS (35) columns, the number that fit across a
+ * landscape page at 22 points; a chart value must be a finite number
+ * (1e999 is valid JSON, read as infinity), though any finite one is
+ * drawn to scale; every page, whichever part adds it, counts against
+ * max_pages.  A text longer than RENDER_TEXT_MAX (render_text.h) is cut
+ * with an ellipsis like one wider than its box.
  */
 #ifndef SENDREPORTS_RENDER_H
 #define SENDREPORTS_RENDER_H
@@ -25,12 +33,21 @@
 
 #include "buf.h"
 
+/*
+ * What the caller does with each: send gives the report up on
+ * RENDER_DATAERR (the same data would fail the same way on every run)
+ * and defers it on the others, which the next run may not meet.
+ */
 enum render_status {
 	RENDER_OK,
 	RENDER_DATAERR,	/* bad JSON, a key of the wrong type, too many
-			   pages: the report is given up */
-	RENDER_IOERR,	/* the file cannot be written: try later */
-	RENDER_NOMEM
+			   pages or columns, a chart value that is not
+			   finite, anything libharu refuses to draw */
+	RENDER_IOERR,	/* the file cannot be written (disk full, no
+			   such directory) or may not be replaced (a
+			   directory, a symbolic link, a FIFO: see
+			   render_file.h); [pdf] font unusable */
+	RENDER_NOMEM	/* out of memory */
 };
 
 struct render_options {
@@ -44,9 +61,13 @@ struct render_options {
 
 /*
  * Renders report_data into the file out_path, using db (any open SQLite
- * connection) for the JSON functions.  Returns RENDER_OK, or another
- * status with err naming the problem ("report_data: \"rows\" must be an
- * array"); nothing is left at out_path on failure.
+ * connection) for the JSON functions.  out_path is checked before
+ * anything is drawn; a regular file there is replaced atomically, a
+ * character device written in place (render_file.h).  Returns RENDER_OK,
+ * or another status with err naming the problem ("report_data: \"rows\"
+ * must be an array", "cannot write /dev/full: No space left on device");
+ * nothing is left at out_path on failure.  Takes time and memory in
+ * proportion to report_data and the pages drawn.
  */
 enum render_status render_report(sqlite3 *db, const char *report_data,
 	    const struct render_options *opt, const char *out_path,

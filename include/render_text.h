@@ -20,11 +20,28 @@
 #define RENDER_REPLACEMENT	'?'
 
 /*
- * Appends to out the Windows-1252 bytes of the UTF-8 text s; control
- * characters (tabs, line breaks) become spaces.  Returns 0, or -1 when
- * out refuses to grow.
+ * The most bytes of one text the renderer encodes.  No line of the page
+ * shows more (842 points at 7 points a character is 120 characters, and
+ * a character is at most 4 bytes), so what lies past it is never seen;
+ * and libharu refuses to measure or draw a text past 65535 bytes.
  */
-int	render_winansi(const char *s, struct buf *out);
+#define RENDER_TEXT_MAX		4096
+
+/*
+ * Appends to out the Windows-1252 bytes of the UTF-8 text s, at most max
+ * of them; control characters (tabs, line breaks) become spaces.
+ * Returns 0, 1 when s was cut at max bytes (never inside a character),
+ * or -1 when out refuses to grow.
+ */
+int	render_winansi(const char *s, size_t max, struct buf *out);
+
+/*
+ * The same for a TrueType font, whose text stays UTF-8: appends s, at
+ * most max bytes of it, with RENDER_REPLACEMENT for each byte that is
+ * not well-formed UTF-8 and spaces for control characters.  Returns 0,
+ * 1 when cut, or -1.
+ */
+int	render_utf8(const char *s, size_t max, struct buf *out);
 
 /* Measures the width of n bytes of text, in points. */
 typedef double	render_width_fn(void *ctx, const char *text, size_t n);

@@ -2,7 +2,9 @@
  * cmd_render.c - `sendreports render ID [-o FILE]`: writes the fallback
  * PDF of report ID (default report-ID.pdf) from its report_data, without
  * sending or marking anything.  Exit 65 for bad data, 66 for no such
- * report, 73 when the file cannot be written.
+ * report, 73 when the file cannot be written or is not one to replace
+ * (a directory, a symbolic link, a FIFO); a device such as /dev/null is
+ * written in place.
  */
 #include <stdio.h>
 #include <stdlib.h>

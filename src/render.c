@@ -5,6 +5,14 @@
  * "page i / n" needs n: the footers are drawn last, on every page kept
  * in r->pages, once the table has been laid out to its end (libharu lets
  * a page's content grow after later pages were added).
+ *
+ * Everything read from report_data is bounded before it is laid out:
+ * each text is encoded to at most RENDER_TEXT_MAX bytes, the table to
+ * the columns that fit across a landscape page, the chart to
+ * CHART_MAX_BARS finite values, and every page that any part adds
+ * counts against [pdf] max_pages.  So each loop here ends after a number
+ * of turns set by the input, and a failure that the data causes is
+ * RENDER_DATAERR: the same data would fail the same way the next time.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +25,8 @@
 #include <hpdf.h>
 
 #include "render.h"
+#include "render_axis.h"
+#include "render_file.h"
 #include "render_text.h"
 #include "timeutil.h"
 
@@ -29,6 +39,11 @@
 #define HEAD_H		16.0
 #define COL_MAX_W	260.0		/* one column never takes more */
 #define COL_MIN_W	28.0
+/* When even COL_MIN_W is too wide, the columns share the page, down to
+ * this: one character and the ellipsis.  More columns are refused. */
+#define COL_FLOOR_W	22.0
+#define LANDSCAPE_W	(842.0 - 2 * PAGE_MARGIN)
+#define TABLE_MAX_COLS	((size_t)(LANDSCAPE_W / COL_FLOOR_W))
 #define CHART_H		170.0
 #define CHART_MAX_BARS	24
 #define KPI_PER_ROW	4
@@ -64,6 +79,8 @@ struct render {
 	size_t			 nnames;
 	long long		 nrows;
 	struct buf		 text;		/* encoding scratch */
+	int			 text_cut;	/* it holds only the first
+						   RENDER_TEXT_MAX bytes */
 	char			*title;
 };
 
@@ -109,9 +126,30 @@ render_check_hpdf(struct render *r)
 	if (r->hpdf_error == HPDF_FAILD_TO_ALLOC_MEM)
 		return render_fail(r, RENDER_NOMEM, "fallback PDF: out of "
 		    "memory");
-	return render_fail(r, RENDER_IOERR, "fallback PDF: libharu error "
+	/* Nothing is read or written here (the font was loaded before,
+	 * the file is written after): libharu refused something drawn,
+	 * and it would refuse it again on the next run. */
+	return render_fail(r, RENDER_DATAERR, "fallback PDF: libharu error "
 	    "0x%04lX (detail %lu)", (unsigned long)r->hpdf_error,
 	    (unsigned long)r->hpdf_detail);
+}
+
+/*
+ * Steps st: 1 on a row, 0 at its end, -1 with the error recorded (a
+ * failed step must not pass for the end of the rows: the table would be
+ * cut short without a word).
+ */
+static int
+render_step(struct render *r, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return render_fail(r, rc == SQLITE_NOMEM ? RENDER_NOMEM :
+	    RENDER_DATAERR, "report_data: %s", sqlite3_errmsg(r->db));
 }
 
 /* ---- report_data, through SQLite's JSON functions ---- */
@@ -131,7 +169,7 @@ render_json_type(struct render *r, const char *path)
 	}
 	sqlite3_bind_text(st, 1, r->json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) !=
+	if (render_step(r, st) == 1 && sqlite3_column_type(st, 0) !=
 	    SQLITE_NULL && (t = strdup((const char *)sqlite3_column_text(st,
 	    0))) == NULL)
 		render_fail(r, RENDER_NOMEM, "out of memory");
@@ -181,7 +219,7 @@ render_json_text(struct render *r, const char *json, const char *path)
 	}
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
+	if (render_step(r, st) == 1 &&
 	    (v = sqlite3_column_text(st, 0)) != NULL &&
 	    (t = strdup((const char *)v)) == NULL)
 		render_fail(r, RENDER_NOMEM, "out of memory");
@@ -235,25 +273,34 @@ render_width(void *ctx, const char *text, size_t n)
 	return tw.width * m->size / 1000.0;
 }
 
-/* Encodes UTF-8 text for the current fonts into r->text. */
+/* The ellipsis in the current fonts' encoding. */
+static const char *
+render_ellipsis(const struct render *r)
+{
+	return r->utf8 ? "\xe2\x80\xa6" : "\x85";
+}
+
+/*
+ * Encodes UTF-8 text for the current fonts into r->text, at most
+ * RENDER_TEXT_MAX bytes of it (libharu measures and draws no more than
+ * 65535): a longer text ends with the ellipsis, and is cut further to
+ * its width like any other.  Line breaks and tabs become spaces.
+ */
 static const char *
 render_encode(struct render *r, const char *utf8)
 {
+	int rc;
+
 	buf_reset(&r->text);
-	if (r->utf8 ? buf_puts(&r->text, utf8) : render_winansi(utf8,
-	    &r->text)) {
-		render_fail(r, RENDER_NOMEM, "fallback PDF: a text is too "
-		    "long");
+	rc = r->utf8 ? render_utf8(utf8, RENDER_TEXT_MAX, &r->text) :
+	    render_winansi(utf8, RENDER_TEXT_MAX, &r->text);
+	if (rc == 1 && buf_puts(&r->text, render_ellipsis(r)) == -1)
+		rc = -1;
+	if (rc == -1) {
+		render_fail(r, RENDER_NOMEM, "fallback PDF: out of memory");
 		buf_reset(&r->text);
 	}
-	/* Line breaks and tabs would draw as nothing: spaces. */
-	{
-		size_t i;
-
-		for (i = 0; i < r->text.len; i++)
-			if ((unsigned char)r->text.data[i] < 0x20)
-				r->text.data[i] = ' ';
-	}
+	r->text_cut = rc == 1;
 	return r->text.data;
 }
 
@@ -265,7 +312,7 @@ render_text_width(struct render *r, HPDF_Font font, double size,
 	struct render_measure m = { r, font, size };
 	const char *t = render_encode(r, utf8);
 
-	return render_width(&m, t, strlen(t));
+	return render_width(&m, t, r->text.len);
 }
 
 enum render_align { ALIGN_LEFT, ALIGN_RIGHT, ALIGN_CENTER };
@@ -279,7 +326,7 @@ render_text(struct render *r, HPDF_Font font, double size, double x,
     double y, double max_w, enum render_align align, const char *utf8)
 {
 	struct render_measure m = { r, font, size };
-	const char *ell = r->utf8 ? "\xe2\x80\xa6" : "\x85";
+	const char *ell = render_ellipsis(r);
 	const char *t;
 	size_t n;
 	double w, ew;
@@ -289,15 +336,17 @@ render_text(struct render *r, HPDF_Font font, double size, double x,
 	if (*t == '\0')
 		return;
 	ew = render_width(&m, ell, strlen(ell));
-	n = render_fit(t, strlen(t), r->utf8, max_w, ew, render_width, &m,
+	n = render_fit(t, r->text.len, r->utf8, max_w, ew, render_width, &m,
 	    &cut);
 	if (cut) {
+		/* Room for the ellipsis: the text was at least n bytes
+		 * plus one character long. */
 		r->text.len = n;
 		r->text.data[n] = '\0';
 		buf_puts(&r->text, ell);
 		t = r->text.data;
 	}
-	w = render_width(&m, t, strlen(t));
+	w = render_width(&m, t, r->text.len);
 	if (align == ALIGN_RIGHT)
 		x += max_w - w;
 	else if (align == ALIGN_CENTER)
@@ -375,26 +424,33 @@ render_heading(struct render *r)
 	r->y -= 8;
 }
 
-/* "Key: value" lines of the parameters object. */
+/* "Key: value" lines of the parameters object, on as many pages as
+ * they take. */
 static int
 render_parameters(struct render *r)
 {
 	sqlite3_stmt *st;
 	struct buf line;
 	double w = r->pw - 2 * PAGE_MARGIN, kw;
+	size_t kn;
 	int rc, any = 0;
 
 	if ((rc = render_key(r, "parameters", "object", "an object")) <= 0)
 		return rc;
 	if ((st = render_each(r, r->json, "$.parameters")) == NULL)
 		return -1;
-	buf_init(&line, 8192);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	buf_init(&line, RENDER_TEXT_MAX + 2);
+	while (render_step(r, st) == 1) {
 		const char *k = (const char *)sqlite3_column_text(st, 0);
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 
+		/* Past RENDER_TEXT_MAX, a key is cut at its column anyway. */
+		kn = k ? strlen(k) : 0;
 		buf_reset(&line);
-		buf_printf(&line, "%s:", k ? k : "");
+		buf_printf(&line, "%.*s:", (int)(kn < RENDER_TEXT_MAX ? kn :
+		    RENDER_TEXT_MAX), k ? k : "");
+		if (r->y - 12 < BODY_BOTTOM && render_new_page(r) == -1)
+			break;
 		r->y -= 12;
 		render_text(r, r->bold, 9, PAGE_MARGIN, r->y, w / 3,
 		    ALIGN_LEFT, line.data);
@@ -409,10 +465,11 @@ render_parameters(struct render *r)
 	buf_release(&line);
 	if (any)
 		r->y -= 8;
-	return 0;
+	return r->status == RENDER_OK ? 0 : -1;
 }
 
-/* The KPIs as boxes, KPI_PER_ROW to a row. */
+/* The KPIs as boxes, KPI_PER_ROW to a row, on as many pages as they
+ * take. */
 static int
 render_kpis(struct render *r)
 {
@@ -425,7 +482,7 @@ render_kpis(struct render *r)
 	if ((st = render_each(r, r->json, "$.kpis")) == NULL)
 		return -1;
 	bw = (w - (KPI_PER_ROW - 1) * 8) / KPI_PER_ROW;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (render_step(r, st) == 1) {
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		const char *type = (const char *)sqlite3_column_text(st, 2);
 		char *label, *value;
@@ -436,8 +493,12 @@ render_kpis(struct render *r)
 			    "\"kpis\"[%d] must be an object with \"label\" "
 			    "and \"value\"", i);
 		}
-		if (i % KPI_PER_ROW == 0)
+		if (i % KPI_PER_ROW == 0) {
+			if (r->y - KPI_H - 8 < BODY_BOTTOM &&
+			    render_new_page(r) == -1)
+				break;
 			r->y -= KPI_H + 8;
+		}
 		x = PAGE_MARGIN + (i % KPI_PER_ROW) * (bw + 8);
 		label = render_json_text(r, v, "$.label");
 		value = render_json_text(r, v, "$.value");
@@ -478,7 +539,10 @@ render_cell(sqlite3_stmt *cell, const char **type)
 
 /*
  * The measuring pass: number of columns, natural widths, which columns
- * hold only numbers, and that every row is an array.
+ * hold only numbers, and that every row is an array.  A table wider than
+ * TABLE_MAX_COLS is refused as soon as it is seen: there is no page to
+ * draw it on, and it would only cost time (each row's cells are
+ * measured, then drawn).
  */
 static int
 render_measure(struct render *r)
@@ -495,8 +559,16 @@ render_measure(struct render *r)
 	/* The header sets the columns; a longer row adds to them. */
 	if ((rows = render_each(r, r->json, "$.columns")) == NULL)
 		return -1;
-	while (sqlite3_step(rows) == SQLITE_ROW)
+	while ((rc = render_step(r, rows)) == 1)
 		nhead++;
+	if (rc == -1)
+		goto fail;
+	if (nhead > TABLE_MAX_COLS) {
+		render_fail(r, RENDER_DATAERR, "report_data: the table has %zu "
+		    "columns, but at most %zu fit across a page",
+		    nhead, TABLE_MAX_COLS);
+		goto fail;
+	}
 	sqlite3_reset(rows);
 	r->ncols = nhead;
 	if ((r->colw = calloc(nhead ? nhead : 1, sizeof(double))) == NULL ||
@@ -505,7 +577,7 @@ render_measure(struct render *r)
 	if ((r->colnames = calloc(nhead ? nhead : 1, sizeof(char *))) ==
 	    NULL)
 		goto nomem;
-	for (i = 0; i < nhead && sqlite3_step(rows) == SQLITE_ROW; i++) {
+	for (i = 0; i < nhead && render_step(r, rows) == 1; i++) {
 		text = render_cell(rows, &type);
 		if ((r->colnames[i] = strdup(text)) == NULL)
 			goto nomem;
@@ -514,9 +586,12 @@ render_measure(struct render *r)
 		r->numeric[i] = 1;
 	}
 	sqlite3_finalize(rows);
+	rows = NULL;
+	if (r->status != RENDER_OK)
+		return -1;
 	if ((rows = render_each(r, r->json, "$.rows")) == NULL)
 		return -1;
-	while (sqlite3_step(rows) == SQLITE_ROW) {
+	while (render_step(r, rows) == 1) {
 		const char *row = (const char *)sqlite3_column_text(rows, 1);
 
 		type = (const char *)sqlite3_column_text(rows, 2);
@@ -529,7 +604,15 @@ render_measure(struct render *r)
 		r->nrows++;
 		if ((cells = render_each(r, row, NULL)) == NULL)
 			goto fail;
-		for (i = 0; sqlite3_step(cells) == SQLITE_ROW; i++) {
+		for (i = 0; render_step(r, cells) == 1; i++) {
+			if (i >= TABLE_MAX_COLS) {
+				render_fail(r, RENDER_DATAERR, "report_data: "
+				    "\"rows\"[%lld] has more than %zu cells, "
+				    "but at most %zu columns fit across a "
+				    "page", r->nrows - 1, TABLE_MAX_COLS,
+				    TABLE_MAX_COLS);
+				goto fail;
+			}
 			if (i >= r->ncols) {
 				double *cw = realloc(r->colw, (i + 1) *
 				    sizeof(*cw));
@@ -560,7 +643,7 @@ render_measure(struct render *r)
 			goto fail;
 	}
 	sqlite3_finalize(rows);
-	return 0;
+	return r->status == RENDER_OK ? 0 : -1;
 nomem:
 	render_fail(r, RENDER_NOMEM, "out of memory");
 fail:
@@ -569,46 +652,64 @@ fail:
 	return -1;
 }
 
+/* The width of the columns if none were wider than cap. */
+static double
+render_capped_total(const struct render *r, double cap)
+{
+	double total = 0;
+	size_t i;
+
+	for (i = 0; i < r->ncols; i++)
+		total += r->colw[i] < cap ? r->colw[i] : cap;
+	return total;
+}
+
 /*
  * Widths: natural widths plus padding, each at most COL_MAX_W; landscape
- * when they do not fit a portrait page; then shrunk, widest first, to
- * the page (their cells cut with an ellipsis).
+ * when they do not fit a portrait page; then the widest cut down to a
+ * common width, the largest at which the table fits (their cells cut with
+ * an ellipsis), or, when even COL_MIN_W is too wide, the page shared
+ * evenly (TABLE_MAX_COLS keeps that at COL_FLOOR_W or more).  The common
+ * width is found by bisection: a fixed number of passes over the columns.
  */
 static void
 render_widths(struct render *r)
 {
-	double portrait = 595.0 - 2 * PAGE_MARGIN, total = 0, avail, over;
-	size_t i, widest;
+	double portrait = 595.0 - 2 * PAGE_MARGIN, total = 0, avail, lo, hi,
+	    mid;
+	size_t i;
+	int k;
 
 	for (i = 0; i < r->ncols; i++) {
 		r->colw[i] += 2 * CELL_PAD;
-		if (r->colw[i] > COL_MAX_W)
+		if (!(r->colw[i] <= COL_MAX_W))		/* NaN too */
 			r->colw[i] = COL_MAX_W;
 		if (r->colw[i] < COL_MIN_W)
 			r->colw[i] = COL_MIN_W;
 		total += r->colw[i];
 	}
 	r->landscape = total > portrait;
-	avail = (r->landscape ? 842.0 : 595.0) - 2 * PAGE_MARGIN;
-	/* Take from the widest column until the table fits. */
-	while ((over = total - avail) > 0.5) {
-		widest = 0;
-		for (i = 1; i < r->ncols; i++)
-			if (r->colw[i] > r->colw[widest])
-				widest = i;
-		if (r->colw[widest] <= COL_MIN_W) {
-			/* Too many columns: share the page evenly. */
-			for (i = 0; i < r->ncols; i++)
-				r->colw[i] = avail / (double)r->ncols;
-			break;
-		}
-		r->colw[widest] -= over < 10 ? over : 10;
-		if (r->colw[widest] < COL_MIN_W)
-			r->colw[widest] = COL_MIN_W;
-		total = 0;
+	avail = r->landscape ? LANDSCAPE_W : portrait;
+	if (total <= avail)
+		return;
+	if ((double)r->ncols * COL_MIN_W >= avail) {
 		for (i = 0; i < r->ncols; i++)
-			total += r->colw[i];
+			r->colw[i] = avail / (double)r->ncols;
+		return;
 	}
+	/* capped_total(lo) <= avail < capped_total(hi) */
+	lo = COL_MIN_W;
+	hi = COL_MAX_W;
+	for (k = 0; k < 40; k++) {
+		mid = (lo + hi) / 2;
+		if (render_capped_total(r, mid) <= avail)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = 0; i < r->ncols; i++)
+		if (r->colw[i] > lo)
+			r->colw[i] = lo;
 }
 
 static void
@@ -653,7 +754,7 @@ render_table(struct render *r)
 	render_table_header(r);
 	if ((rows = render_each(r, r->json, "$.rows")) == NULL)
 		return -1;
-	while (sqlite3_step(rows) == SQLITE_ROW) {
+	while (render_step(r, rows) == 1) {
 		if (r->y - ROW_H < BODY_BOTTOM) {
 			if (render_new_page(r) == -1)
 				break;
@@ -667,8 +768,7 @@ render_table(struct render *r)
 		if (cells == NULL)
 			break;
 		x = PAGE_MARGIN;
-		for (i = 0; i < r->ncols && sqlite3_step(cells) == SQLITE_ROW;
-		    i++) {
+		for (i = 0; i < r->ncols && render_step(r, cells) == 1; i++) {
 			text = render_cell(cells, &type);
 			render_text(r, r->font, CELL_SIZE, x + CELL_PAD,
 			    r->y + 4, r->colw[i] - 2 * CELL_PAD,
@@ -708,14 +808,20 @@ render_chart_column(struct render *r, const char *key)
 		return -1;
 	}
 	free(t);
-	v = render_json_text(r, r->json, path);
-	c = v ? strtol(v, &end, 10) : -1;
-	free(v);
-	if (c < 0 || (size_t)c >= r->ncols) {
+	if ((v = render_json_text(r, r->json, path)) == NULL)
+		return -1;
+	/* An integer past 64 bits comes back from SQLite as a real
+	 * ("1.0e+20"): not a column either. */
+	errno = 0;
+	c = strtol(v, &end, 10);
+	if (errno || *end != '\0' || c < 0 || (size_t)c >= r->ncols) {
 		render_fail(r, RENDER_DATAERR, "report_data: \"chart\".\"%s\" "
-		    "is %ld, but the table has %zu columns", key, c, r->ncols);
+		    "is %.40s, but the table has %zu columns", key, v,
+		    r->ncols);
+		free(v);
 		return -1;
 	}
+	free(v);
 	return c;
 }
 
@@ -738,7 +844,7 @@ render_row_cell(struct render *r, const char *row, long c, char **text,
 		    sqlite3_errmsg(r->db));
 	sqlite3_bind_text(st, 1, row, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (render_step(r, st) == 1) {
 		type = (const char *)sqlite3_column_text(st, 1);
 		if (type && render_is_number(type))
 			*num = sqlite3_column_double(st, 0);
@@ -748,42 +854,22 @@ render_row_cell(struct render *r, const char *row, long c, char **text,
 			goto out;
 		}
 	}
-	rc = 0;
+	rc = r->status == RENDER_OK ? 0 : -1;
 out:
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* A nice step for an axis from 0 to max: 1, 2 or 5 times a power of 10. */
-static double
-render_axis_step(double max)
-{
-	double raw = max / 4, p = 1;
-
-	if (raw <= 0)
-		return 1;
-	while (p * 10 <= raw)
-		p *= 10;
-	while (p > raw)
-		p /= 10;
-	if (raw / p > 5)
-		return 10 * p;
-	if (raw / p > 2)
-		return 5 * p;
-	if (raw / p > 1)
-		return 2 * p;
-	return p;
 }
 
 static int
 render_chart(struct render *r)
 {
 	sqlite3_stmt *rows;
-	char *type, *labels[CHART_MAX_BARS], label[64];
-	double values[CHART_MAX_BARS], max = 0, step, top, x0, y0, cw, ch, bw,
-	    v;
+	struct render_axis ax;
+	char *type, *labels[CHART_MAX_BARS], label[32];
+	double values[CHART_MAX_BARS], min = 0, max = 0, x0, y0, ch, cw, bw,
+	    zero, top, v;
 	long lc, vc;
-	int rc, n = 0, i;
+	int rc, n = 0, i, k;
 
 	if ((rc = render_key(r, "chart", "object", "an object")) <= 0)
 		return rc;
@@ -799,7 +885,7 @@ render_chart(struct render *r)
 		return -1;
 	if ((rows = render_each(r, r->json, "$.rows")) == NULL)
 		return -1;
-	while (n < CHART_MAX_BARS && sqlite3_step(rows) == SQLITE_ROW) {
+	while (n < CHART_MAX_BARS && render_step(r, rows) == 1) {
 		const char *row = (const char *)sqlite3_column_text(rows, 1);
 		char *vt;
 
@@ -810,13 +896,22 @@ render_chart(struct render *r)
 			break;
 		}
 		free(vt);
-		if (values[n] > max)
-			max = values[n];
 		n++;
+		/* 1e999 is valid JSON, and SQLite reads it as infinity:
+		 * no bar has that height. */
+		if (!isfinite(values[n - 1])) {
+			render_fail(r, RENDER_DATAERR, "report_data: the chart "
+			    "value in \"rows\"[%d] is not a finite number",
+			    n - 1);
+			break;
+		}
+		min = fmin(min, values[n - 1]);
+		max = fmax(max, values[n - 1]);
 	}
 	sqlite3_finalize(rows);
 	if (r->status != RENDER_OK || n == 0)
 		goto out;
+	render_axis_make(min, max, &ax);
 
 	/* The frame: y axis on the left with its labels, bars, x labels. */
 	ch = CHART_H;
@@ -827,46 +922,52 @@ render_chart(struct render *r)
 	r->y -= 16;
 	{
 		char *vname = NULL, path[32];
+		struct buf title;
 
 		snprintf(path, sizeof(path), "$.columns[%ld]", vc);
 		vname = render_json_text(r, r->json, path);
-		snprintf(label, sizeof(label), "%s%s", vname ? vname : "",
-		    r->nrows > n ? " (first rows)" : "");
+		buf_init(&title, RENDER_TEXT_MAX + 16);
+		buf_printf(&title, "%.*s%s", (int)strnlen(vname ? vname : "",
+		    RENDER_TEXT_MAX), vname ? vname : "", r->nrows > n ?
+		    " (first rows)" : "");
 		render_text(r, r->bold, 10, PAGE_MARGIN, r->y, r->pw -
-		    2 * PAGE_MARGIN, ALIGN_LEFT, label);
+		    2 * PAGE_MARGIN, ALIGN_LEFT, title.data);
+		buf_release(&title);
 		free(vname);
 	}
 	y0 = r->y - ch;
-	step = render_axis_step(max);
-	top = max > 0 ? step * ceil(max / step) : step;
+	/* Ticks counted in steps (render_axis.h): a bounded loop, and no
+	 * tick value is computed, only its place and its label. */
 	HPDF_Page_SetLineWidth(r->page, 0.5);
 	HPDF_Page_SetGrayStroke(r->page, 0.8);
-	for (v = 0; v <= top + step / 2; v += step) {
-		double y = y0 + v / top * (ch - 14);
+	for (k = ax.lo; k <= ax.hi; k++) {
+		double y = y0 + (double)(k - ax.lo) / (ax.hi - ax.lo) *
+		    (ch - 14);
 
 		HPDF_Page_MoveTo(r->page, (HPDF_REAL)x0, (HPDF_REAL)y);
 		HPDF_Page_LineTo(r->page, (HPDF_REAL)(x0 + cw), (HPDF_REAL)y);
 		HPDF_Page_Stroke(r->page);
-		snprintf(label, sizeof(label), "%g", v);
+		render_axis_label(&ax, k, label, sizeof(label));
 		render_text(r, r->font, 7, PAGE_MARGIN, y - 2, 40,
 		    ALIGN_RIGHT, label);
 	}
+	zero = y0 + render_axis_pos(&ax, 0) * (ch - 14);
 	HPDF_Page_SetGrayStroke(r->page, 0);
 	HPDF_Page_MoveTo(r->page, (HPDF_REAL)x0, (HPDF_REAL)y0);
 	HPDF_Page_LineTo(r->page, (HPDF_REAL)x0, (HPDF_REAL)(y0 + ch - 10));
-	HPDF_Page_MoveTo(r->page, (HPDF_REAL)x0, (HPDF_REAL)y0);
-	HPDF_Page_LineTo(r->page, (HPDF_REAL)(x0 + cw), (HPDF_REAL)y0);
+	HPDF_Page_MoveTo(r->page, (HPDF_REAL)x0, (HPDF_REAL)zero);
+	HPDF_Page_LineTo(r->page, (HPDF_REAL)(x0 + cw), (HPDF_REAL)zero);
 	HPDF_Page_Stroke(r->page);
 	bw = cw / n;
 	for (i = 0; i < n; i++) {
-		double h = values[i] / top * (ch - 14);
-
-		if (h > 0) {
+		/* From the zero line, up or down. */
+		top = y0 + render_axis_pos(&ax, values[i]) * (ch - 14);
+		if (top != zero) {
 			HPDF_Page_SetRGBFill(r->page, 0.16, 0.32, 0.60);
 			HPDF_Page_Rectangle(r->page,
 			    (HPDF_REAL)(x0 + i * bw + bw * 0.15),
-			    (HPDF_REAL)y0, (HPDF_REAL)(bw * 0.7),
-			    (HPDF_REAL)h);
+			    (HPDF_REAL)fmin(zero, top), (HPDF_REAL)(bw * 0.7),
+			    (HPDF_REAL)fabs(top - zero));
 			HPDF_Page_Fill(r->page);
 			HPDF_Page_SetGrayFill(r->page, 0);
 		}
@@ -961,17 +1062,57 @@ render_json_valid(struct render *r)
 	sqlite3_stmt *st = NULL;
 	int ok = 0;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT json_valid(?1) AND "
-	    "json_type(?1) = 'object'", -1, &st, NULL) != SQLITE_OK)
+	/* CASE, not AND: json_type() fails on what is not JSON. */
+	if (sqlite3_prepare_v2(r->db, "SELECT CASE WHEN json_valid(?1) THEN "
+	    "json_type(?1) = 'object' ELSE -1 END", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return render_fail(r, RENDER_NOMEM, "report_data: %s",
 		    sqlite3_errmsg(r->db));
 	sqlite3_bind_text(st, 1, r->json, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (render_step(r, st) == 1)
 		ok = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (r->status != RENDER_OK)
+		return -1;
+	if (ok == -1)
+		return render_fail(r, RENDER_DATAERR, "report_data is not a "
+		    "JSON object: it is not valid JSON, or nests arrays and "
+		    "objects deeper than SQLite reads");
 	if (!ok)
 		return render_fail(r, RENDER_DATAERR, "report_data is not a "
 		    "JSON object");
+	return 0;
+}
+
+/*
+ * Saves the document into libharu's memory stream and copies it to f:
+ * our own writes, checked (render_file.c says why).
+ */
+static int
+render_save(struct render *r, struct render_file *f)
+{
+	HPDF_BYTE chunk[16384];
+	HPDF_UINT32 n, size, done = 0;
+	HPDF_STATUS st;
+
+	if (HPDF_SaveToStream(r->pdf) != HPDF_OK || render_check_hpdf(r))
+		return render_fail(r, RENDER_DATAERR, "fallback PDF: libharu "
+		    "cannot save it");
+	size = HPDF_GetStreamSize(r->pdf);
+	/* Each turn reads at least a byte, or stops. */
+	while (done < size) {
+		n = sizeof(chunk);
+		st = HPDF_ReadFromStream(r->pdf, chunk, &n);
+		if (n == 0 || (st != HPDF_OK && st != HPDF_STREAM_EOF))
+			return render_fail(r, RENDER_DATAERR, "fallback PDF: "
+			    "libharu lost %lu bytes of it",
+			    (unsigned long)(size - done));
+		if (render_file_write(f, chunk, n, r->err) == -1) {
+			r->status = RENDER_IOERR;
+			return -1;
+		}
+		done += n;
+	}
 	return 0;
 }
 
@@ -981,7 +1122,7 @@ render_report(sqlite3 *db, const char *report_data,
     struct buf *err)
 {
 	struct render r;
-	struct buf tmp;
+	struct render_file f;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -990,8 +1131,12 @@ render_report(sqlite3 *db, const char *report_data,
 	r.opt = opt;
 	r.err = err;
 	buf_init(&r.text, 1 << 20);
-	buf_init(&tmp, 8192);
 
+	/* The target first: a directory there costs no drawing. */
+	if (render_file_open(&f, out_path, err) == -1) {
+		r.status = RENDER_IOERR;
+		goto out;
+	}
 	if (render_json_valid(&r) == -1 || render_title(&r) == -1)
 		goto out;
 	if ((r.pdf = HPDF_New(render_hpdf_error, &r)) == NULL) {
@@ -1011,26 +1156,15 @@ render_report(sqlite3 *db, const char *report_data,
 	    render_chart(&r) == -1 || render_table(&r) == -1)
 		goto out;
 	render_footers(&r);
-	if (render_check_hpdf(&r) == -1)
+	if (render_check_hpdf(&r) == -1 || render_save(&r, &f) == -1)
 		goto out;
-	/* Beside the target, then renamed: never half a file there. */
-	if (buf_printf(&tmp, "%s.tmp", out_path) == -1) {
-		render_fail(&r, RENDER_IOERR, "%s: path too long", out_path);
-		goto out;
-	}
-	if (HPDF_SaveToFile(r.pdf, tmp.data) != HPDF_OK) {
-		render_fail(&r, RENDER_IOERR, "cannot write %s: %s", out_path,
-		    r.hpdf_error == HPDF_FILE_IO_ERROR ? strerror((int)
-		    r.hpdf_detail) : "libharu error");
-		unlink(tmp.data);
-		goto out;
-	}
-	if (rename(tmp.data, out_path) == -1) {
-		render_fail(&r, RENDER_IOERR, "cannot write %s: %s", out_path,
-		    strerror(errno));
-		unlink(tmp.data);
-	}
+	if (render_file_commit(&f, err) == -1)
+		r.status = RENDER_IOERR;
 out:
+	/* Nothing is left at out_path on failure (a device keeps what
+	 * it was given). */
+	if (r.status != RENDER_OK)
+		render_file_abort(&f);
 	if (r.pdf)
 		HPDF_Free(r.pdf);
 	free(r.pages);
@@ -1041,6 +1175,5 @@ out:
 	free(r.colnames);
 	free(r.title);
 	buf_release(&r.text);
-	buf_release(&tmp);
 	return r.status;
 }

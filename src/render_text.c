@@ -49,28 +49,51 @@ render_cp1252(unsigned long cp)
 	return RENDER_REPLACEMENT;
 }
 
-int
-render_winansi(const char *s, struct buf *out)
+/*
+ * Both encoders: each character of s, well-formed or not, becomes the
+ * bytes utf8 or WinAnsi gives it, until max bytes are out.
+ */
+static int
+render_encode_text(const char *s, size_t max, int utf8, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
+	size_t n = strlen(s), len, used = 0;
+	unsigned long cp;
+	char one;
 
 	while (n > 0) {
 		len = utf8_char_len((const char *)p, n);
 		if (len == 0) {
 			/* Not UTF-8: one visible mark per bad byte. */
-			if (buf_putc(out, RENDER_REPLACEMENT) == -1)
-				return -1;
-			p++;
-			n--;
-			continue;
-		}
-		if (buf_putc(out, render_cp1252(render_decode(p, len))) == -1)
+			one = RENDER_REPLACEMENT;
+			len = 1;
+		} else if (!utf8)
+			one = (char)render_cp1252(render_decode(p, len));
+		else if ((cp = render_decode(p, len)) < 0x20 || cp == 0x7f)
+			one = ' ';
+		else
+			one = 0;
+		if (used + (one ? 1 : len) > max)
+			return 1;
+		if (one ? buf_putc(out, one) : buf_append(out, p, len))
 			return -1;
+		used += one ? 1 : len;
 		p += len;
 		n -= len;
 	}
 	return 0;
+}
+
+int
+render_winansi(const char *s, size_t max, struct buf *out)
+{
+	return render_encode_text(s, max, 0, out);
+}
+
+int
+render_utf8(const char *s, size_t max, struct buf *out)
+{
+	return render_encode_text(s, max, 1, out);
 }
 
 size_t

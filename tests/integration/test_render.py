@@ -165,6 +165,8 @@ def test_a_page_looks_right(ready, tmp_path):
     ('{"columns": ["a"], "rows": [["x"]], "chart": {"type": "bar", '
      '"label_column": 0, "value_column": 5}}', ['"value_column" is 5']),
     ('{not json', ["not a JSON object"]),
+    ('{"rows": [' + "[" * 3000 + "]" * 3000 + ']}',
+     ["not valid JSON, or nests arrays and objects deeper"]),
     ('[1, 2]', ["not a JSON object"]),
 ])
 def test_bad_data_is_a_clear_error(ready, data, words):
@@ -232,3 +234,261 @@ def test_send_gives_up_bad_data_and_goes_on(ready):
     assert '"rows" must be an array' in rows[bad]["last_error"]
     assert rows[broken]["sent"] == 1
     assert len(ready.queue()) == 1
+
+
+# ---- what attacking the renderer found (issue 13): every loop bounded by
+# its input, every number checked before layout, every failure the data
+# causes given up with last_error, every file replaced only if it may be.
+
+def send_one(box, data, timeout=60):
+    """Adds a report with data and no PDF, runs send once; returns
+    (result, seconds, row).  The timeout turns a hang into a failure."""
+    import time
+    rid = box.add(pdf_path=None, report_data=data if isinstance(data, str)
+                  else json.dumps(data))
+    t = time.monotonic()
+    r = box.run("send", "--now", NOW_ARG, timeout=timeout)
+    return r, time.monotonic() - t, box.rows()[rid]
+
+
+def chart_of(values):
+    return {"columns": ["Mois", "Montant"],
+            "rows": [["m%d" % i, v] for i, v in enumerate(values)],
+            "chart": {"type": "bar", "label_column": 0, "value_column": 1}}
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e999", "1E400"])
+def test_send_gives_up_a_chart_value_that_is_not_finite(ready, value):
+    # 1e999 is valid JSON that SQLite reads as infinity: the axis step
+    # search looped forever, holding the lock.
+    data = ('{"columns": ["Mois", "Montant"], "rows": [["a", 3], ["b", %s]],'
+            ' "chart": {"type": "bar", "label_column": 0, '
+            '"value_column": 1}}' % value)
+    r, secs, row = send_one(ready, data)
+    assert r.returncode == 65, r.stderr
+    assert secs < 20
+    assert row["sent"] == 1
+    assert row["last_error"] == ('report_data: the chart value in '
+                                 '"rows"[1] is not a finite number')
+    assert ready.queue() == [] and ready.tmp_files() == []
+    # Given up, not retried; the lock is free for the next run.
+    r = ready.run("send", "--now", NOW_ARG, timeout=60)
+    assert r.returncode == 0 and r.stderr == ""
+    # render says the same.
+    r = ready.run("render", str(row["id"]), "-o", "x.pdf", timeout=60)
+    assert r.returncode == 65 and "not a finite number" in r.stderr
+    assert not os.path.exists(os.path.join(ready.root, "x.pdf"))
+
+
+@pytest.mark.parametrize("values,labels", [
+    # The axis top, 2e308, is past DBL_MAX: never computed, only written.
+    ([1.7e308, 3], ["2e+308", "1e+308", "0"]),
+    ([1.7976931348623157e308, -1.7976931348623157e308],
+     ["2e+308", "-2e+308", "0"]),
+    ([-5, 12, 0, 3.5], ["15", "10", "5", "0", "-5"]),
+    ([1e-300, 3e-301], ["1e-300", "5e-301", "0"]),
+    ([0, 0], ["1", "0"]),
+])
+def test_chart_of_huge_tiny_or_negative_values_is_scaled(ready, values,
+                                                         labels):
+    r, secs, row = send_one(ready, chart_of(values))
+    assert r.returncode == 0, r.stderr
+    assert row["sent"] == 1 and row["last_error"] is None
+    assert len(ready.queue()) == 1
+    r, out, _ = render(ready, chart_of(values))
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    words = text(out).split()
+    for label in labels:
+        assert label in words, (label, words)
+
+
+BIG = "Lorem ipsum dolor sit amet " * 2600      # 70,200 bytes
+
+
+@pytest.mark.parametrize("where", ["cell", "column", "title", "subtitle",
+                                   "kpi", "parameter", "chart label",
+                                   "2 MiB cell"])
+def test_text_past_64k_is_cut_not_deferred(ready, where):
+    # libharu measures and draws no text past 65535 bytes: its refusal
+    # was taken for an I/O error, and the report deferred every minute.
+    data = {"columns": ["Texte", "n"], "rows": [["court", 1]]}
+    if where == "cell":
+        data["rows"].append([BIG, 2])
+    elif where == "2 MiB cell":
+        data["rows"].append(["é" * (1 << 20), 2])
+    elif where == "column":
+        data["columns"][0] = BIG
+    elif where in ("title", "subtitle"):
+        data[where] = BIG
+    elif where == "kpi":
+        data["kpis"] = [{"label": BIG, "value": BIG}]
+    elif where == "parameter":
+        data["parameters"] = {BIG: BIG}
+    else:
+        data["rows"].append([BIG, 2])
+        data["chart"] = {"type": "bar", "label_column": 0,
+                         "value_column": 1}
+    r, secs, row = send_one(ready, data)
+    assert r.returncode == 0, r.stderr
+    assert row["sent"] == 1 and row["last_error"] is None
+    assert secs < 20
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    t = text(out)
+    assert "…" in t
+    assert ("Lorem ipsum" in t) or ("éééé" in t)
+
+
+def test_text_past_64k_is_cut_with_a_truetype_font_too(ready):
+    ready.write_conf("[pdf]\ndir = pdf\nfont = %s\n" % DEJAVU)
+    data = {"title": "Ω" * 40000, "columns": ["a"], "rows": [[BIG]]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    assert "ΩΩΩΩ" in text(out) and "…" in text(out)
+
+
+@pytest.mark.parametrize("ncols,nrows", [(2000, 3), (200, 10000), (36, 1)])
+def test_more_columns_than_fit_are_refused_quickly(ready, ncols, nrows):
+    data = {"columns": ["c%d" % i for i in range(ncols)],
+            "rows": [[i * j for j in range(ncols)] for i in range(nrows)]}
+    r, secs, row = send_one(ready, data)
+    assert r.returncode == 65, r.stderr
+    assert secs < 20, secs
+    assert row["sent"] == 1
+    assert row["last_error"] == ("report_data: the table has %d columns, "
+                                 "but at most 35 fit across a page" % ncols)
+    assert ready.queue() == [] and ready.tmp_files() == []
+
+
+def test_a_row_longer_than_the_header_is_refused_past_the_limit(ready):
+    data = {"columns": ["a", "b"], "rows": [[1, 2], list(range(2000))]}
+    r, secs, row = send_one(ready, data)
+    assert r.returncode == 65, r.stderr
+    assert row["last_error"] == ('report_data: "rows"[1] has more than 35 '
+                                 'cells, but at most 35 columns fit across '
+                                 'a page')
+
+
+def test_as_many_columns_as_fit_share_a_landscape_page(ready):
+    import time
+    cols = ["Colonne %d" % i for i in range(35)]
+    rows = [["valeur longue %d" % (i * j) for j in range(35)]
+            for i in range(300)]
+    t = time.monotonic()
+    r, out, _ = render(ready, {"columns": cols, "rows": rows})
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - t < 20
+    qpdf_ok(out)
+    info = subprocess.run(["pdfinfo", out], capture_output=True, text=True)
+    w, h = [float(x) for x in info.stdout.split("Page size:")[1].split()[:3:2]]
+    assert w > h
+    # Every column inside the page: no word starts past its right margin.
+    for word, (x0, _, x1) in word_boxes(out).items():
+        assert x1 <= w - 36 + 1, (word, x1)
+
+
+def test_many_kpis_and_parameters_go_on_as_many_pages(ready):
+    data = {"parameters": {"Paramètre %d" % i: i for i in range(150)},
+            "kpis": [{"label": "KPI %d" % i, "value": i} for i in range(150)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    n = pages(out)
+    assert n > 3
+    t = text(out)
+    assert "Paramètre 149" in t and "KPI 149" in t
+    assert "page %d / %d" % (n, n) in t
+    # And they count against max_pages like the table.
+    ready.write_conf("[pdf]\ndir = pdf\nmax_pages = 2\n")
+    r, out, _ = render(ready, data)
+    assert r.returncode == 65 and "max_pages (2)" in r.stderr
+
+
+def test_a_chart_column_past_64_bits_is_refused(ready):
+    data = ('{"columns": ["a"], "rows": [["x"]], "chart": {"type": "bar", '
+            '"label_column": 0, "value_column": 18446744073709551617}}')
+    rid = ready.add(pdf_path=None, report_data=data)
+    r = ready.run("render", str(rid), "-o", "x.pdf")
+    assert r.returncode == 65, r.stderr
+    assert '"value_column" is 1.8446744073709552e+19' in r.stderr or \
+        '"value_column" is 1.84467440737096e+19' in r.stderr, r.stderr
+
+
+def test_numbers_in_the_table_are_shown_as_sqlite_reads_them(ready):
+    # Right-aligned as numbers; a string that looks like one is text.
+    data = ('{"columns": ["n", "s"], "rows": [[1e308, "NaN"], [-0.0, "12"], '
+            '[123456789012345678901, "x"], [1e999, "y"]]}')
+    rid = ready.add(pdf_path=None, report_data=data)
+    out = os.path.join(ready.root, "n.pdf")
+    r = ready.run("render", str(rid), "-o", out)
+    assert r.returncode == 0, r.stderr
+    words = text(out).split()
+    for w in ("1.0e+308", "Inf", "NaN", "12"):
+        assert w in words, (w, words)
+    boxes = word_boxes(out)
+    assert abs(boxes["1.0e+308"][2] - boxes["Inf"][2]) < 0.5
+
+
+def private_device(box, name, major, minor):
+    """A character device node of our own, so that a test of a broken
+    binary cannot replace the system's /dev/full."""
+    path = os.path.join(box.root, name)
+    try:
+        os.mknod(path, 0o666 | 0o020000, os.makedev(major, minor))
+    except PermissionError:
+        if os.geteuid() == 0:
+            pytest.skip("no mknod here")
+        return "/dev/" + name       # not root: /dev cannot be changed
+    return path
+
+
+def test_render_writes_a_device_in_place_and_refuses_other_odd_targets(
+        ready):
+    import stat
+    rid = ready.add(pdf_path=None, report_data=json.dumps(SAMPLE))
+    full = private_device(ready, "full", 1, 7)
+    r = ready.run("render", str(rid), "-o", full)
+    assert r.returncode == 73, r.stderr
+    assert "cannot write %s: No space left on device" % full in r.stderr
+    assert stat.S_ISCHR(os.lstat(full).st_mode)
+    null = private_device(ready, "null", 1, 3)
+    r = ready.run("render", str(rid), "-o", null)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+
+    os.mkdir(os.path.join(ready.root, "adir"))
+    os.mkfifo(os.path.join(ready.root, "afifo"))
+    with open(os.path.join(ready.root, "target.pdf"), "w") as f:
+        f.write("keep me")
+    os.symlink("target.pdf", os.path.join(ready.root, "alink"))
+    for name, why in (("adir", "Is a directory"),
+                      ("afifo", "it is a FIFO, not a regular file"),
+                      ("alink", "it is a symbolic link (name the file it "
+                       "points to)")):
+        path = os.path.join(ready.root, name)
+        r = ready.run("render", str(rid), "-o", path, timeout=30)
+        assert r.returncode == 73, r.stderr
+        assert "cannot write %s: %s" % (path, why) in r.stderr
+    assert os.path.isdir(os.path.join(ready.root, "adir"))
+    assert stat.S_ISFIFO(os.lstat(os.path.join(ready.root, "afifo")).st_mode)
+    assert os.path.islink(os.path.join(ready.root, "alink"))
+    with open(os.path.join(ready.root, "target.pdf")) as f:
+        assert f.read() == "keep me"
+
+    # A regular file is replaced, atomically, keeping its mode.
+    path = os.path.join(ready.root, "target.pdf")
+    os.chmod(path, 0o640)
+    r = ready.run("render", str(rid), "-o", path)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    # Nothing left beside them.
+    left = [n for n in os.listdir(ready.root)
+            if n.split(".")[0] in ("target", "adir", "afifo", "alink",
+                                   "full", "null") and
+            n not in ("target.pdf", "adir", "afifo", "alink", "full",
+                      "null")]
+    assert left == []

@@ -18,7 +18,7 @@ expect_winansi(const char *utf8, const char *cp1252)
 	struct buf b;
 
 	buf_init(&b, 4096);
-	assert_int_equal(render_winansi(utf8, &b), 0);
+	assert_int_equal(render_winansi(utf8, RENDER_TEXT_MAX, &b), 0);
 	assert_int_equal(b.len, strlen(cp1252));
 	assert_memory_equal(b.data, cp1252, b.len);
 	buf_release(&b);
@@ -46,6 +46,65 @@ test_what_winansi_lacks_is_visible(void **state)
 	expect_winansi("a\xff\xfe" "b", "a??b");
 	/* Controls would draw nothing: spaces. */
 	expect_winansi("a\tb\nc", "a b c");
+}
+
+/* Encodes s with at most max bytes out; checks the result and the cut. */
+static void
+expect_cut(int utf8, const char *s, size_t max, const char *want, int cut)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(utf8 ? render_utf8(s, max, &b) :
+	    render_winansi(s, max, &b), cut);
+	assert_int_equal(b.len, strlen(want));
+	assert_memory_equal(b.data, want, b.len);
+	buf_release(&b);
+}
+
+static void
+test_render_text_cut_at_max_bytes_never_inside_a_character(void **state)
+{
+	(void)state;
+	/* WinAnsi: one byte a character, whatever its UTF-8 length. */
+	expect_cut(0, "\xc3\xa9t\xc3\xa9", 3, "\xe9t\xe9", 0);
+	expect_cut(0, "\xc3\xa9t\xc3\xa9!", 3, "\xe9t\xe9", 1);
+	expect_cut(0, "abc", 0, "", 1);
+	expect_cut(0, "", 0, "", 0);
+	/* UTF-8: "a\xc3\xa9" is 3 bytes; the euro (3 bytes) does not fit
+	 * in 4 or 5, and is never halved. */
+	expect_cut(1, "a\xc3\xa9\xe2\x82\xac", 6, "a\xc3\xa9\xe2\x82\xac", 0);
+	expect_cut(1, "a\xc3\xa9\xe2\x82\xac", 5, "a\xc3\xa9", 1);
+	expect_cut(1, "a\xc3\xa9\xe2\x82\xac", 4, "a\xc3\xa9", 1);
+	expect_cut(1, "a\xc3\xa9\xe2\x82\xac", 2, "a", 1);
+}
+
+static void
+test_render_text_utf8_made_safe_for_the_font(void **state)
+{
+	(void)state;
+	/* Bad bytes are marks, controls spaces, the rest unchanged. */
+	expect_cut(1, "a\xff\xc3" "b\tc\n\xce\xa9", 64,
+	    "a??b c \xce\xa9", 0);
+	expect_cut(1, "\xed\xa0\x80", 64, "???", 0);	/* a surrogate */
+}
+
+static void
+test_render_text_far_past_libharu_limit_cut(void **state)
+{
+	static char big[300000];
+	struct buf b;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(render_winansi(big, RENDER_TEXT_MAX, &b), 1);
+	assert_int_equal(b.len, RENDER_TEXT_MAX);
+	buf_reset(&b);
+	assert_int_equal(render_utf8(big, RENDER_TEXT_MAX, &b), 1);
+	assert_int_equal(b.len, RENDER_TEXT_MAX);
+	buf_release(&b);
+	assert_true(RENDER_TEXT_MAX + 3 < 65535);
 }
 
 /* One point per byte: easy to reason about. */
@@ -98,6 +157,11 @@ main(void)
 		cmocka_unit_test(test_what_winansi_lacks_is_visible),
 		cmocka_unit_test(test_fit_cuts_with_an_ellipsis),
 		cmocka_unit_test(test_fit_never_cuts_a_character),
+		cmocka_unit_test(
+		    test_render_text_cut_at_max_bytes_never_inside_a_character),
+		cmocka_unit_test(test_render_text_utf8_made_safe_for_the_font),
+		cmocka_unit_test(
+		    test_render_text_far_past_libharu_limit_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
