@@ -329,7 +329,7 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 {
 	struct feedback_item *items = NULL;
 	struct buf why;
-	enum db_status s;
+	enum db_status s = DB_OK;
 	size_t n = 0, i;
 
 	buf_init(&why, FEEDBACK_ERR_MAX);
