@@ -45,12 +45,47 @@ db_status_of(int rc)
 	}
 }
 
+/*
+ * SQLite reports a full disk as SQLITE_FULL only when a write() of the
+ * database or its journal says ENOSPC; growing the WAL index (-shm), an
+ * fsync, a journal that cannot be created, or EDQUOT come back as
+ * SQLITE_IOERR_* or SQLITE_CANTOPEN.  The system error of the connection
+ * tells: a full disk is temporary, whatever the code (SPEC: exit 75).
+ */
+static int
+db_disk_full(sqlite3 *h, int rc)
+{
+	int e;
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return 1;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		if (h == NULL)
+			return 0;
+		e = sqlite3_system_errno(h);
+		return e == ENOSPC || e == EDQUOT;
+	default:
+		return 0;
+	}
+}
+
+enum db_status
+db_status_at(sqlite3 *h, int rc)
+{
+	return db_disk_full(h, rc) ? DB_TEMPFAIL : db_status_of(rc);
+}
+
 static enum db_status
 db_fail(struct db *db, int rc, const char *what, struct buf *err)
 {
 	buf_printf(err, "%s: %s", what, db->h ? sqlite3_errmsg(db->h) :
 	    sqlite3_errstr(rc));
-	return db_status_of(rc);
+	/* "disk I/O error" alone does not say that the disk is full. */
+	if (db_disk_full(db->h, rc) && (rc & 0xff) != SQLITE_FULL)
+		buf_printf(err, " (%s)", strerror(sqlite3_system_errno(db->h)));
+	return db_status_at(db->h, rc);
 }
 
 enum db_status
@@ -289,7 +324,7 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 		} else {
 			buf_printf(err, "%s database '%s': %s", label, path,
 			    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-			s = db_status_of(rc);
+			s = db_status_at(db->h, rc);
 			if (s == DB_NOTFOUND)
 				s = DB_ERROR;
 		}
@@ -441,8 +476,18 @@ db_prepare_state(const char *path, long busy_ms, int create, char *ident,
 		return s;
 	if (create && ((s = db_set_wal(&st, "main", err)) != DB_OK ||
 	    (s = db_migrate(&st, "state", state_migrations,
-	    state_migrations_count, err)) != DB_OK))
+	    state_migrations_count, err)) != DB_OK)) {
+		/* "database: disk I/O error": which one, where? */
+		struct buf why;
+
+		buf_init(&why, 4096);
+		buf_puts(&why, strncmp(err->data, "database: ", 10) == 0 ?
+		    err->data + 10 : err->data);
+		buf_reset(err);
+		buf_printf(err, "state database '%s': %s", path, why.data);
+		buf_release(&why);
 		goto out;
+	}
 	/* Nothing to read is no reason to fail: the guard then does not
 	 * act, as before there was one. */
 	if (sqlite3_prepare_v2(st.h, "SELECT value FROM meta WHERE key = '"
