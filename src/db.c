@@ -10,6 +10,7 @@
  * report sent twice.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -77,14 +78,43 @@ db_status_at(sqlite3 *h, int rc)
 	return db_disk_full(h, rc) ? DB_TEMPFAIL : db_status_of(rc);
 }
 
+/*
+ * "disk I/O error", "unable to open database file": the system's error
+ * says why, when it is one an operator can act on (a full disk, a
+ * read-only file system, a permission, the device).  Not ENOENT: that is
+ * SQLite looking for a -wal it may not create, whatever the cause.
+ */
+static void
+db_put_syserr(sqlite3 *h, int rc, struct buf *err)
+{
+	int e;
+
+	if (h == NULL || ((rc & 0xff) != SQLITE_IOERR &&
+	    (rc & 0xff) != SQLITE_CANTOPEN))
+		return;
+	e = sqlite3_system_errno(h);
+	if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EACCES ||
+	    e == EPERM || e == EIO)
+		buf_printf(err, " (%s)", strerror(e));
+}
+
+/* SQLite says "unable to open database file" on a read-only mount. */
+static void
+db_put_rofs(const char *path, struct buf *err)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) &&
+	    strstr(err->data, "read-only") == NULL)
+		buf_puts(err, " (read-only file system)");
+}
+
 static enum db_status
 db_fail(struct db *db, int rc, const char *what, struct buf *err)
 {
 	buf_printf(err, "%s: %s", what, db->h ? sqlite3_errmsg(db->h) :
 	    sqlite3_errstr(rc));
-	/* "disk I/O error" alone does not say that the disk is full. */
-	if (db_disk_full(db->h, rc) && (rc & 0xff) != SQLITE_FULL)
-		buf_printf(err, " (%s)", strerror(sqlite3_system_errno(db->h)));
+	db_put_syserr(db->h, rc, err);
 	return db_status_at(db->h, rc);
 }
 
@@ -324,6 +354,8 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 		} else {
 			buf_printf(err, "%s database '%s': %s", label, path,
 			    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+			db_put_syserr(db->h, rc, err);
+			db_put_rofs(path, err);
 			s = db_status_at(db->h, rc);
 			if (s == DB_NOTFOUND)
 				s = DB_ERROR;
@@ -485,6 +517,7 @@ db_prepare_state(const char *path, long busy_ms, int create, char *ident,
 		    err->data + 10 : err->data);
 		buf_reset(err);
 		buf_printf(err, "state database '%s': %s", path, why.data);
+		db_put_rofs(path, err);
 		buf_release(&why);
 		goto out;
 	}
