@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -193,10 +194,23 @@ out:
 static void
 health_damaged(struct health_ctx *c, const char *path, enum db_status s)
 {
+	struct statvfs vfs;
+
 	if (access(path, R_OK) == -1 && errno == EACCES) {
 		buf_reset(&c->err);
 		buf_printf(&c->err, "%s: %s", path, strerror(EACCES));
 		health_unreadable(c, c->err.data);
+		return;
+	}
+	if (statvfs(c->conf->spool_dir, &vfs) == 0 &&
+	    (vfs.f_flag & ST_RDONLY)) {
+		/* A WAL database cannot even be read there: not damage. */
+		buf_printf(&c->msg, "the state database %s cannot be opened: "
+		    "the spool %s is on a read-only file system (%s)", path,
+		    c->conf->spool_dir, c->err.data);
+		buf_printf(&c->fix, "remount it read-write: no command can "
+		    "spool or deliver until then");
+		health_add(c, HEALTH_STATE_DAMAGED);
 		return;
 	}
 	if (s == DB_TEMPFAIL) {
