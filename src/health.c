@@ -146,6 +146,16 @@ health_unreadable(struct health_ctx *c, const char *what)
 	health_add(c, HEALTH_SPOOL_UNREADABLE);
 }
 
+static void
+health_spool_problem(void *ctx, const char *problem, const char *fix)
+{
+	struct health_ctx *c = ctx;
+
+	buf_puts(&c->msg, problem);
+	buf_printf(&c->fix, "%s; the commands refuse it until then", fix);
+	health_add(c, HEALTH_SPOOL_UNSAFE);
+}
+
 /*
  * The spool and its queue.  Returns 0 when it was read, 1 when it does
  * not exist (nor, then, the state database), -1 when it cannot be read.
@@ -158,6 +168,9 @@ health_spool(struct health_ctx *c, struct queue_list *q,
 	size_t i;
 	int rc = -1;
 
+	/* What the commands would refuse (main.c); root reads any spool. */
+	spool_check(c->conf->spool_dir, geteuid(), geteuid() != 0 ?
+	    SPOOL_CHECK_OWNER : 0, health_spool_problem, c);
 	buf_reset(&c->err);
 	if (spool_open(&s, c->conf->spool_dir, 0, &c->err) == -1) {
 		if (errno == ENOENT) {
