@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <curl/curl.h>
 #include <hpdf.h>
@@ -300,6 +303,16 @@ main(int argc, char **argv)
 
 	sanitize_stdfds();
 	umask(077);
+#ifdef __linux__
+	/*
+	 * A password may be read (the configuration, the password file):
+	 * from here on no core dump, and no ptrace, /proc/PID/mem or
+	 * environ for the other processes of the user.  Dropping root to
+	 * [run] user does it too, but a command started as that user
+	 * would be dumpable.  Linux only.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 	signal(SIGPIPE, SIG_IGN);
 	memset(&app, 0, sizeof(app));
 	buf_init(&err, 4096);
