@@ -97,6 +97,14 @@ void		db_close(struct db *db);
 enum db_status	db_status_of(int rc);
 
 /*
+ * The same for a failure on connection h (NULL: as db_status_of), where
+ * the system error is known: a full disk (ENOSPC, EDQUOT) is DB_TEMPFAIL
+ * whatever code SQLite gave it (an I/O error growing the WAL index...).
+ * Use it after a failed sqlite3_step() or _exec() on h.
+ */
+enum db_status	db_status_at(sqlite3 *h, int rc);
+
+/*
  * Runs one statement without results (BEGIN IMMEDIATE, COMMIT...).  On
  * failure err gets the reason.
  */

@@ -68,7 +68,9 @@ enum flush_status {
 	FLUSH_UNAVAILABLE,	/* stopped: the server could not be reached */
 	FLUSH_CONFIG,		/* stopped: TLS, authentication, options */
 	FLUSH_CANTCREAT,	/* the spool cannot be written */
-	FLUSH_IOERR		/* the state database or the disk failed */
+	FLUSH_IOERR,		/* the state database or the disk failed */
+	FLUSH_TEMPFAIL		/* stopped: the state database is busy, or
+				   the disk full; the next run goes on */
 };
 
 struct flush_result {

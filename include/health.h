@@ -32,6 +32,8 @@ struct conf;
 #define HEALTH_DATABASE_ERROR	"database_error" /* it cannot be read */
 #define HEALTH_NO_SPOOL		"no_spool"	/* spool directory missing */
 #define HEALTH_SPOOL_UNREADABLE	"spool_unreadable" /* not by this user */
+#define HEALTH_SPOOL_UNSAFE	"spool_unsafe"	/* open to others, or not the
+						   owner's: commands refuse */
 #define HEALTH_STATE_DAMAGED	"state_damaged"	/* state.db cannot be read */
 #define HEALTH_FAILED_MESSAGES	"failed_messages" /* a message in failed/ */
 #define HEALTH_QUEUE_STUCK	"queue_stuck"	/* waited past its retries */

@@ -93,7 +93,10 @@ int	mime_qp_write(FILE *out, const char *text, size_t len);
  * lines of exactly 76 characters separated by CRLF, the last one shorter
  * or equal and NOT followed by CRLF (that CRLF belongs to the next MIME
  * boundary); an empty file writes nothing.  Returns 0, or -1 with err
- * replaced by "attachment: read: ..." or "write: ..." and errno kept.
+ * replaced by "attachment: read: ..." or "write: ..." and errno kept, or
+ * errno EAGAIN when fd is a regular file that changed while it was read
+ * (its size or mtime, or fewer bytes than its size): the output then
+ * holds a cut or mixed copy and must be thrown away.
  */
 int	mime_base64_write(FILE *out, int fd, struct buf *err);
 

@@ -76,6 +76,33 @@ int	spool_open(struct spool *s, const char *dir, int create,
 void	spool_close(struct spool *s);
 
 /*
+ * What spool_check() finds wrong, one call per problem: what is wrong and
+ * the fix, each one line naming the paths, both to be copied before the
+ * call returns.
+ */
+typedef void	spool_problem_fn(void *ctx, const char *problem,
+		    const char *fix);
+
+#define SPOOL_CHECK_OWNER	(1 << 0) /* each entry must be owner's */
+#define SPOOL_CHECK_FIX		(1 << 1) /* make the modes private instead
+					    of calling them problems */
+
+/*
+ * Checks that the spool at dir is private: the directory, its tmp/,
+ * queue/ and failed/ (0700), and the files at its top, state.db with
+ * SQLite's -wal and -shm, and send.lock (0600), open to neither group nor
+ * others; with SPOOL_CHECK_OWNER, each of them owned by `owner`.  An entry
+ * that does not exist, or that this user cannot see, is not judged (send
+ * creates the missing ones private; spool_open() says what it cannot
+ * open).  With SPOOL_CHECK_FIX the modes are corrected (chmod), and only
+ * what cannot be is a problem.  spool_open() does not check: the
+ * commands do it once, at their start (main.c), and check and status say
+ * it (cmd_check.c, health.c).  Returns the number of problems told to fn.
+ */
+int	spool_check(const char *dir, uid_t owner, int flags,
+	    spool_problem_fn *fn, void *ctx);
+
+/*
  * Takes the exclusive lock file `name` in the spool directory without
  * waiting.  Returns the descriptor holding the lock (close it to release;
  * the kernel releases it when the process dies), -2 when another process

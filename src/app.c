@@ -61,7 +61,8 @@ app_exit_for_flush(int flush_status)
 	switch (flush_status) {
 	case FLUSH_OK:		return EXIT_OK;
 	case FLUSH_DEFERRED:
-	case FLUSH_UNAVAILABLE:	return EXIT_TEMPFAIL;
+	case FLUSH_UNAVAILABLE:
+	case FLUSH_TEMPFAIL:	return EXIT_TEMPFAIL;
 	case FLUSH_CONFIG:	return EXIT_CONFIG;
 	case FLUSH_CANTCREAT:	return EXIT_CANTCREAT;
 	default:		return EXIT_IOERR;

@@ -222,7 +222,7 @@ clock_step(struct db *db, const char *sql, const char *p1, const char *p2,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
+		return db_status_at(db->h, rc);
 	}
 	return DB_OK;
 }

@@ -9,9 +9,12 @@
  * server is 75.  Every problem of the configuration is a FAIL line with
  * its fix: one that keeps the file from loading (a syntax error, a
  * directory given as the file) ends the check there; the problems of
- * values that parsed (struct conf_problem) are listed each.  With [run]
- * user it says whether that user exists and owns the spool, and can
- * write the database and read the files it needs.
+ * values that parsed (struct conf_problem) are listed each.  The spool
+ * must be private and owned by the user the commands run as ([run] user
+ * for root, else this user), as the commands require (spool_check()):
+ * each problem is a FAIL line with its fix.  With [run] user it says
+ * whether that user exists, can write the database and read the files it
+ * needs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #include "setup.h"
 #include "smtp.h"
 #include "smtpconf.h"
+#include "spool.h"
 #include "timeutil.h"
 
 struct check_state {
@@ -42,34 +46,6 @@ check_report(struct check_state *cs, int ok, int fail_rc, const char *what,
 	printf("%-4s  %-14s  %s\n", ok ? "ok" : "FAIL", what, detail);
 	if (!ok && cs->rc == EXIT_OK)
 		cs->rc = fail_rc;
-}
-
-/* A directory that exists, is ours to write, and hides its contents. */
-static void
-check_private_dir(struct check_state *cs, const char *what, const char *dir)
-{
-	char detail[4200];
-	struct stat st;
-
-	if (stat(dir, &st) == -1) {
-		snprintf(detail, sizeof(detail), "%s: %s (run sendreports "
-		    "initdb)", dir, strerror(errno));
-		check_report(cs, 0, EXIT_CANTCREAT, what, detail);
-	} else if (!S_ISDIR(st.st_mode)) {
-		snprintf(detail, sizeof(detail), "%s: not a directory", dir);
-		check_report(cs, 0, EXIT_CANTCREAT, what, detail);
-	} else if (access(dir, W_OK | X_OK) == -1) {
-		snprintf(detail, sizeof(detail), "%s: not writable: %s", dir,
-		    strerror(errno));
-		check_report(cs, 0, EXIT_CANTCREAT, what, detail);
-	} else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(detail, sizeof(detail), "%s: mode %04o, should be "
-		    "0700", dir, (unsigned)(st.st_mode & 07777));
-		check_report(cs, 0, EXIT_CONFIG, what, detail);
-	} else {
-		snprintf(detail, sizeof(detail), "%s", dir);
-		check_report(cs, 1, 0, what, detail);
-	}
 }
 
 static void
@@ -103,6 +79,58 @@ check_conf_problem(const struct conf *c, const char *what)
 		if (strcmp(c->problems[i].what, what) == 0)
 			return c->problems[i].text;
 	return NULL;
+}
+
+static void
+check_spool_problem(void *ctx, const char *problem, const char *fix)
+{
+	struct buf detail;
+
+	buf_init(&detail, 16384);
+	buf_printf(&detail, "%s: %s", problem, fix);
+	check_report(ctx, 0, EXIT_CONFIG, "spool", detail.data);
+	buf_release(&detail);
+}
+
+/*
+ * The spool exists, may be written, and is private to the user the
+ * commands run as ([run] user when this is root, else this user), as
+ * the commands require (main.c): its mode, its owner, its state.db's.
+ */
+static void
+check_spool(struct check_state *cs, const struct conf *c)
+{
+	struct priv_user u;
+	struct buf err;
+	char detail[4200];
+	const char *dir = c->spool_dir;
+	struct stat st;
+	uid_t owner = geteuid();
+
+	buf_init(&err, 1024);
+	if (geteuid() == 0 && c->run_user != NULL &&
+	    check_conf_problem(c, "run user") == NULL &&
+	    priv_user_lookup(&u, c->run_user, 0, &err) == 0) {
+		owner = u.uid;
+		priv_user_release(&u);
+	}
+	buf_release(&err);
+	if (stat(dir, &st) == -1) {
+		snprintf(detail, sizeof(detail), "%s: %s (run sendreports "
+		    "initdb)", dir, strerror(errno));
+		check_report(cs, 0, EXIT_CANTCREAT, "spool", detail);
+	} else if (!S_ISDIR(st.st_mode)) {
+		snprintf(detail, sizeof(detail), "%s: not a directory", dir);
+		check_report(cs, 0, EXIT_CANTCREAT, "spool", detail);
+	} else if (access(dir, W_OK | X_OK) == -1) {
+		snprintf(detail, sizeof(detail), "%s: not writable: %s", dir,
+		    strerror(errno));
+		check_report(cs, 0, EXIT_CANTCREAT, "spool", detail);
+	} else if (spool_check(dir, owner, SPOOL_CHECK_OWNER,
+	    check_spool_problem, cs) == 0) {
+		snprintf(detail, sizeof(detail), "%s", dir);
+		check_report(cs, 1, 0, "spool", detail);
+	}
 }
 
 /* Where the zone came from, when the configuration does not name one. */
@@ -147,15 +175,15 @@ check_user_can(struct check_state *cs, const struct priv_user *u,
 }
 
 /*
- * What the run user needs: the spool its own, the database and its
- * directory writable, the PDF directory and the password file readable.
+ * What the run user needs: the database and its directory writable, the
+ * PDF directory and the password file readable (the spool its own:
+ * check_spool()).
  */
 static void
 check_run_user(struct check_state *cs, const struct conf *c)
 {
 	struct priv_user u;
 	struct buf err, detail;
-	struct stat st;
 	char *dir = NULL;
 
 	buf_init(&err, 1024);
@@ -171,13 +199,7 @@ check_run_user(struct check_state *cs, const struct conf *c)
 	    ": every command but initdb and check runs as this user" :
 	    ": not root, so nothing is dropped");
 	check_report(cs, 1, 0, "run user", detail.data);
-	if (stat(c->spool_dir, &st) == 0 && st.st_uid != u.uid) {
-		buf_reset(&detail);
-		buf_printf(&detail, "the spool %s is owned by uid %lu, not %s: "
-		    "run sendreports initdb --owner %s", c->spool_dir,
-		    (unsigned long)st.st_uid, u.name, u.name);
-		check_report(cs, 0, EXIT_CONFIG, "run user", detail.data);
-	}
+	/* Whether it owns the spool: check_spool() says it. */
 	dir = setup_dirname(c->db_path);
 	check_user_can(cs, &u, "database", c->db_path, R_OK | W_OK,
 	    "give it to that user, or to a group of its, group-writable");
@@ -326,7 +348,7 @@ cmd_check(struct app *app, int argc, char **argv)
 	} else
 		check_report(&cs, 0, app_exit_for_db(s), "database", err.data);
 
-	check_private_dir(&cs, "spool", c->spool_dir);
+	check_spool(&cs, c);
 	check_readable(&cs, "pdf directory", c->pdf_dir, 1);
 	if (c->font)
 		check_readable(&cs, "font", c->font, 0);

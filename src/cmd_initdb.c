@@ -12,7 +12,10 @@
  * directory, and the database and its directory when it created them, are
  * that group's and group-writable.  A directory or database that already
  * existed (the sync job's) keeps its owner, except the spool and the PDF
- * directory, which are sendreports' own.
+ * directory, which are sendreports' own.  Run as root without an owner,
+ * on a spool a user owns, it gives what it makes in the spool to that
+ * user.  It makes the spool private (0700, its files 0600): the commands
+ * refuse one that is not (main.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -84,6 +87,13 @@ initdb_give(const struct conf *c, const struct priv_user *u,
 	return 0;
 }
 
+static void
+initdb_spool_problem(void *ctx, const char *problem, const char *fix)
+{
+	(void)ctx;
+	log_warnx("spool: %s: %s", problem, fix);
+}
+
 static int
 initdb_usage(void)
 {
@@ -110,7 +120,9 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	const char *owner_arg = NULL;
 	char *db_dir = NULL;
 	int rc = EXIT_OK, have_owner = 0, ch, created, db_dir_created = 0,
-	    db_created, flags = DB_CREATE | DB_STATE;
+	    db_created, flags = DB_CREATE | DB_STATE, keep_spool_owner = 0;
+	uid_t spool_uid = 0;
+	gid_t spool_gid = 0;
 
 	memset(&owner, 0, sizeof(owner));
 	buf_init(&err, 4096);
@@ -170,16 +182,27 @@ cmd_initdb(struct app *app, int argc, char **argv)
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	/* SPEC: spool directories are 0700, an existing spool too. */
-	if (stat(c->spool_dir, &st) == 0 && (st.st_mode & 077) != 0) {
-		if (chmod(c->spool_dir, 0700) == -1) {
-			log_warn("cannot make the spool '%s' 0700",
-			    c->spool_dir);
-			rc = EXIT_CANTCREAT;
-			goto out;
-		}
-		log_info("spool %s: mode %04o made 0700", c->spool_dir,
-		    (unsigned)(st.st_mode & 07777));
+	/*
+	 * Root without an owner, on a spool a user owns (make install gave
+	 * it to the service's user): the spool stays that user's, and so
+	 * does what initdb makes in it.
+	 */
+	if (!have_owner && geteuid() == 0 && stat(c->spool_dir, &st) == 0 &&
+	    st.st_uid != 0) {
+		spool_uid = st.st_uid;
+		spool_gid = st.st_gid;
+		keep_spool_owner = 1;
+	}
+	/*
+	 * SPEC: spool directories are 0700, an existing spool too, and its
+	 * files (state.db) 0600.  Given to nobody, it must be this user's:
+	 * root would leave its files in a spool the commands refuse.
+	 */
+	if (spool_check(c->spool_dir, geteuid(), SPOOL_CHECK_FIX |
+	    (have_owner || keep_spool_owner ? 0 : SPOOL_CHECK_OWNER),
+	    initdb_spool_problem, NULL) > 0) {
+		rc = EXIT_CONFIG;
+		goto out;
 	}
 	if (spool_open(&spool, c->spool_dir, 1, &err) == -1) {
 		log_warnx("%s", err.data);
@@ -198,6 +221,12 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	    app->conf.db_path, db.table, db.ours ? "" : ", in a database "
 	    "sendreports did not create", app->conf.spool_dir);
 	db_close(&db);
+	if (keep_spool_owner && setup_give_tree(c->spool_dir, spool_uid,
+	    spool_gid, &err) == -1) {
+		log_warnx("initdb: %s", err.data);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
 	if (have_owner && initdb_give(c, &owner, db_dir, db_dir_created,
 	    db_created, &err) == -1) {
 		log_warnx("initdb: %s", err.data);

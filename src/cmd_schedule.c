@@ -327,7 +327,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 	if ((s = schedule_insert(&db, &a, at_db, &data, &st, &err)) != DB_OK)
 		goto db_failed;
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		s = db_status_of(sqlite3_errcode(db.h));
+		s = db_status_at(db.h, sqlite3_errcode(db.h));
 		buf_printf(&err, "schedule: %s", sqlite3_errmsg(db.h));
 		goto db_failed;
 	}
@@ -358,7 +358,7 @@ cmd_schedule(struct app *app, int argc, char **argv)
 		db_bind_text(st, 1, name.data);
 		sqlite3_bind_int64(st, 2, id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			s = db_status_of(sqlite3_errcode(db.h));
+			s = db_status_at(db.h, sqlite3_errcode(db.h));
 			buf_printf(&err, "schedule: %s", sqlite3_errmsg(db.h));
 			goto db_failed;
 		}

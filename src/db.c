@@ -10,6 +10,7 @@
  * report sent twice.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -45,12 +46,76 @@ db_status_of(int rc)
 	}
 }
 
+/*
+ * SQLite reports a full disk as SQLITE_FULL only when a write() of the
+ * database or its journal says ENOSPC; growing the WAL index (-shm), an
+ * fsync, a journal that cannot be created, or EDQUOT come back as
+ * SQLITE_IOERR_* or SQLITE_CANTOPEN.  The system error of the connection
+ * tells: a full disk is temporary, whatever the code (SPEC: exit 75).
+ */
+static int
+db_disk_full(sqlite3 *h, int rc)
+{
+	int e;
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return 1;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		if (h == NULL)
+			return 0;
+		e = sqlite3_system_errno(h);
+		return e == ENOSPC || e == EDQUOT;
+	default:
+		return 0;
+	}
+}
+
+enum db_status
+db_status_at(sqlite3 *h, int rc)
+{
+	return db_disk_full(h, rc) ? DB_TEMPFAIL : db_status_of(rc);
+}
+
+/*
+ * "disk I/O error", "unable to open database file": the system's error
+ * says why, when it is one an operator can act on (a full disk, a
+ * read-only file system, a permission, the device).  Not ENOENT: that is
+ * SQLite looking for a -wal it may not create, whatever the cause.
+ */
+static void
+db_put_syserr(sqlite3 *h, int rc, struct buf *err)
+{
+	int e;
+
+	if (h == NULL || ((rc & 0xff) != SQLITE_IOERR &&
+	    (rc & 0xff) != SQLITE_CANTOPEN))
+		return;
+	e = sqlite3_system_errno(h);
+	if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EACCES ||
+	    e == EPERM || e == EIO)
+		buf_printf(err, " (%s)", strerror(e));
+}
+
+/* SQLite says "unable to open database file" on a read-only mount. */
+static void
+db_put_rofs(const char *path, struct buf *err)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) &&
+	    strstr(err->data, "read-only") == NULL)
+		buf_puts(err, " (read-only file system)");
+}
+
 static enum db_status
 db_fail(struct db *db, int rc, const char *what, struct buf *err)
 {
 	buf_printf(err, "%s: %s", what, db->h ? sqlite3_errmsg(db->h) :
 	    sqlite3_errstr(rc));
-	return db_status_of(rc);
+	db_put_syserr(db->h, rc, err);
+	return db_status_at(db->h, rc);
 }
 
 enum db_status
@@ -289,7 +354,9 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 		} else {
 			buf_printf(err, "%s database '%s': %s", label, path,
 			    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-			s = db_status_of(rc);
+			db_put_syserr(db->h, rc, err);
+			db_put_rofs(path, err);
+			s = db_status_at(db->h, rc);
 			if (s == DB_NOTFOUND)
 				s = DB_ERROR;
 		}
@@ -441,8 +508,19 @@ db_prepare_state(const char *path, long busy_ms, int create, char *ident,
 		return s;
 	if (create && ((s = db_set_wal(&st, "main", err)) != DB_OK ||
 	    (s = db_migrate(&st, "state", state_migrations,
-	    state_migrations_count, err)) != DB_OK))
+	    state_migrations_count, err)) != DB_OK)) {
+		/* "database: disk I/O error": which one, where? */
+		struct buf why;
+
+		buf_init(&why, 4096);
+		buf_puts(&why, strncmp(err->data, "database: ", 10) == 0 ?
+		    err->data + 10 : err->data);
+		buf_reset(err);
+		buf_printf(err, "state database '%s': %s", path, why.data);
+		db_put_rofs(path, err);
+		buf_release(&why);
 		goto out;
+	}
 	/* Nothing to read is no reason to fail: the guard then does not
 	 * act, as before there was one. */
 	if (sqlite3_prepare_v2(st.h, "SELECT value FROM meta WHERE key = '"

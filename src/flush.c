@@ -227,14 +227,13 @@ flush_delivered(struct flush_ctx *f, const char *name,
 		log_warn("spool: queue/%s: delivered, but not removed", name);
 	else if (fsync(f->spool.queuefd) == -1)
 		log_warn("spool: fsync queue/");
+	/* The reply's text begins with its code ("550 5.1.1 ..."). */
 	for (i = 0; i < out->nrefused; i++) {
-		buf_printf(&refused, "%s%s refused: %d %s", i ? "; " : "",
-		    out->refused[i].rcpt, out->refused[i].code,
-		    out->refused[i].text);
+		buf_printf(&refused, "%s%s refused: %s", i ? "; " : "",
+		    out->refused[i].rcpt, out->refused[i].text);
 		log_warnx("message %s (report %lld): recipient %s refused: "
-		    "%d %s", env->message_id, env->report_id,
-		    out->refused[i].rcpt, out->refused[i].code,
-		    out->refused[i].text);
+		    "%s", env->message_id, env->report_id,
+		    out->refused[i].rcpt, out->refused[i].text);
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
@@ -264,11 +263,13 @@ flush_give_up(struct flush_ctx *f, const char *name,
 
 	buf_init(&err, FLUSH_ERR_MAX);
 	if (flush_move_failed(f, name, why, &err) == -1) {
+		int full = errno == ENOSPC || errno == EDQUOT;
+
 		/* Still in queue/: it will be tried again, nothing lost. */
 		log_warnx("message %s (report %lld): %s", env ?
 		    env->message_id : name, env ? env->report_id : 0,
 		    err.data);
-		f->res->status = FLUSH_CANTCREAT;
+		f->res->status = full ? FLUSH_TEMPFAIL : FLUSH_CANTCREAT;
 		rc = -1;
 		goto out;
 	}
@@ -357,6 +358,7 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	struct stat st, now_st;
 	struct buf err;
 	enum smtp_status ss;
+	enum db_status ds;
 	off_t body;
 	int fd, rc = 0;
 
@@ -389,9 +391,11 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		buf_release(&why);
 		goto out;
 	}
-	if (flush_record_occurrence(f, e->name, &env, &err) != DB_OK) {
+	if ((ds = flush_record_occurrence(f, e->name, &env, &err)) !=
+	    DB_OK) {
 		log_warnx("%s", err.data);
-		f->res->status = FLUSH_IOERR;
+		f->res->status = ds == DB_TEMPFAIL ? FLUSH_TEMPFAIL :
+		    FLUSH_IOERR;
 		rc = -1;
 		goto out;
 	}
@@ -447,6 +451,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	struct state_pause pause;
 	struct buf err;
 	char *password = NULL;
+	enum db_status s;
 	size_t i;
 	long tried = 0;
 
@@ -478,15 +483,17 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	res->queued = (unsigned)q.n;
 	if (q.n == 0)
 		goto out;	/* cron every minute costs nothing */
-	if (db_open(&f.db, conf, DB_STATE_ONLY, &err) != DB_OK) {
+	/* Busy past busy_timeout_ms, or a full disk: the next run. */
+	if ((s = db_open(&f.db, conf, DB_STATE_ONLY, &err)) != DB_OK) {
 		log_warnx("%s", err.data);
-		res->status = FLUSH_IOERR;
+		res->status = s == DB_TEMPFAIL ? FLUSH_TEMPFAIL : FLUSH_IOERR;
 		goto out;
 	}
+	s = DB_ERROR;
 	if (queue_load_state(&f.db, &q, &err) == -1 ||
-	    queue_prune(&f.db, &q, &err) != DB_OK) {
+	    (s = queue_prune(&f.db, &q, &err)) != DB_OK) {
 		log_warnx("%s", err.data);
-		res->status = FLUSH_IOERR;
+		res->status = s == DB_TEMPFAIL ? FLUSH_TEMPFAIL : FLUSH_IOERR;
 		goto out;
 	}
 	flush_pause_get(&f.db, &pause);

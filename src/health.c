@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -145,6 +146,16 @@ health_unreadable(struct health_ctx *c, const char *what)
 	health_add(c, HEALTH_SPOOL_UNREADABLE);
 }
 
+static void
+health_spool_problem(void *ctx, const char *problem, const char *fix)
+{
+	struct health_ctx *c = ctx;
+
+	buf_puts(&c->msg, problem);
+	buf_printf(&c->fix, "%s; the commands refuse it until then", fix);
+	health_add(c, HEALTH_SPOOL_UNSAFE);
+}
+
 /*
  * The spool and its queue.  Returns 0 when it was read, 1 when it does
  * not exist (nor, then, the state database), -1 when it cannot be read.
@@ -157,6 +168,9 @@ health_spool(struct health_ctx *c, struct queue_list *q,
 	size_t i;
 	int rc = -1;
 
+	/* What the commands would refuse (main.c); root reads any spool. */
+	spool_check(c->conf->spool_dir, geteuid(), geteuid() != 0 ?
+	    SPOOL_CHECK_OWNER : 0, health_spool_problem, c);
 	buf_reset(&c->err);
 	if (spool_open(&s, c->conf->spool_dir, 0, &c->err) == -1) {
 		if (errno == ENOENT) {
@@ -193,10 +207,23 @@ out:
 static void
 health_damaged(struct health_ctx *c, const char *path, enum db_status s)
 {
+	struct statvfs vfs;
+
 	if (access(path, R_OK) == -1 && errno == EACCES) {
 		buf_reset(&c->err);
 		buf_printf(&c->err, "%s: %s", path, strerror(EACCES));
 		health_unreadable(c, c->err.data);
+		return;
+	}
+	if (statvfs(c->conf->spool_dir, &vfs) == 0 &&
+	    (vfs.f_flag & ST_RDONLY)) {
+		/* A WAL database cannot even be read there: not damage. */
+		buf_printf(&c->msg, "the state database %s cannot be opened: "
+		    "the spool %s is on a read-only file system (%s)", path,
+		    c->conf->spool_dir, c->err.data);
+		buf_printf(&c->fix, "remount it read-write: no command can "
+		    "spool or deliver until then");
+		health_add(c, HEALTH_STATE_DAMAGED);
 		return;
 	}
 	if (s == DB_TEMPFAIL) {

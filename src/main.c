@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <curl/curl.h>
 #include <hpdf.h>
@@ -24,6 +27,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "priv.h"
+#include "spool.h"
 #include "zones.h"
 
 #ifndef SENDREPORTS_VERSION
@@ -40,8 +44,12 @@ enum command_flags {
 	CMD_CONF_ERROR = 1 << 0,
 	CMD_KEEP_ROOT = 1 << 1,	/* never drops to [run] user: it sets up or
 				   inspects the files the run user needs */
-	CMD_CONF_ALL = 1 << 2	/* reports the configuration's problems
+	CMD_CONF_ALL = 1 << 2,	/* reports the configuration's problems
 				   itself (conf_load_all(), app.conf_error) */
+	CMD_SPOOL = 1 << 3,	/* writes in the spool: it must be private
+				   and this user's (spool_check()) */
+	CMD_SPOOL_READ = 1 << 4	/* reads it: private; root may read the
+				   spool of another user */
 };
 
 struct command {
@@ -52,18 +60,23 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "send", cmd_send, 0, "spool a message for every due report" },
-	{ "flush", cmd_flush, 0, "deliver the queued messages over SMTP" },
-	{ "tick", cmd_tick, 0, "send, then flush: the line for cron" },
-	{ "daemon", cmd_daemon, 0, "tick every minute as a service" },
-	{ "queue", cmd_queue, 0, "show the queued and failed messages" },
+	{ "send", cmd_send, CMD_SPOOL, "spool a message for every due "
+	    "report" },
+	{ "flush", cmd_flush, CMD_SPOOL, "deliver the queued messages over "
+	    "SMTP" },
+	{ "tick", cmd_tick, CMD_SPOOL, "send, then flush: the line for cron" },
+	{ "daemon", cmd_daemon, CMD_SPOOL, "tick every minute as a service" },
+	{ "queue", cmd_queue, CMD_SPOOL_READ, "show the queued and failed "
+	    "messages" },
 	{ "status", cmd_status, CMD_CONF_ERROR, "health for monitoring "
 	    "(exit 1: unhealthy)" },
-	{ "clock", cmd_clock, 0, "what the clock guard knows; --reset "
-	    "forgets its mark" },
+	{ "clock", cmd_clock, CMD_SPOOL_READ, "what the clock guard knows; "
+	    "--reset forgets its mark" },
 	{ "render", cmd_render, 0, "write the fallback PDF of a report" },
-	{ "list", cmd_list, 0, "show the reports and their state" },
-	{ "schedule", cmd_schedule, 0, "add a report to the local database" },
+	{ "list", cmd_list, CMD_SPOOL_READ, "show the reports and their "
+	    "state" },
+	{ "schedule", cmd_schedule, CMD_SPOOL, "add a report to the local "
+	    "database" },
 	{ "initdb", cmd_initdb, CMD_KEEP_ROOT, "create the directories, the "
 	    "database and spool" },
 	{ "check", cmd_check, CMD_KEEP_ROOT | CMD_CONF_ALL, "validate "
@@ -229,6 +242,33 @@ out:
 	return rc;
 }
 
+static void
+log_spool_problem(void *ctx, const char *problem, const char *fix)
+{
+	(void)ctx;
+	log_warnx("spool: %s: %s", problem, fix);
+}
+
+/*
+ * The spool holds the reports and the delivery state: a command refuses
+ * one that others may read or write, and one that writes refuses a spool
+ * of another user, whose files it would leave behind as its own (root
+ * running `send` in the run user's spool, say).  Root may read any.
+ * EXIT_OK, or EXIT_CONFIG with each problem and its fix logged.
+ */
+static int
+refuse_spool(const struct conf *c, int cmd_flags)
+{
+	int check;
+
+	if (!(cmd_flags & (CMD_SPOOL | CMD_SPOOL_READ)))
+		return EXIT_OK;
+	check = (cmd_flags & CMD_SPOOL) || geteuid() != 0 ?
+	    SPOOL_CHECK_OWNER : 0;
+	return spool_check(c->spool_dir, geteuid(), check, log_spool_problem,
+	    NULL) > 0 ? EXIT_CONFIG : EXIT_OK;
+}
+
 /* The version, and what it was built with: what an operator asks first. */
 static void
 print_version(void)
@@ -263,6 +303,16 @@ main(int argc, char **argv)
 
 	sanitize_stdfds();
 	umask(077);
+#ifdef __linux__
+	/*
+	 * A password may be read (the configuration, the password file):
+	 * from here on no core dump, and no ptrace, /proc/PID/mem or
+	 * environ for the other processes of the user.  Dropping root to
+	 * [run] user does it too, but a command started as that user
+	 * would be dumpable.  Linux only.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 	signal(SIGPIPE, SIG_IGN);
 	memset(&app, 0, sizeof(app));
 	buf_init(&err, 4096);
@@ -333,8 +383,10 @@ run:
 	    LOG_LEVEL_WARNING : app.verbosity == 1 ? LOG_LEVEL_INFO :
 	    LOG_LEVEL_DEBUG, app.conf_error == NULL && app.conf.syslog,
 	    app.conf.log_level);
-	if (!(cmd->flags & CMD_KEEP_ROOT) &&
-	    (rc = drop_privileges(&app.conf)) != EXIT_OK) {
+	if ((!(cmd->flags & CMD_KEEP_ROOT) &&
+	    (rc = drop_privileges(&app.conf)) != EXIT_OK) ||
+	    (app.conf_error == NULL &&
+	    (rc = refuse_spool(&app.conf, cmd->flags)) != EXIT_OK)) {
 		buf_release(&err);
 		conf_release(&app.conf);
 		log_close();

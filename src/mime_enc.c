@@ -7,6 +7,8 @@
  * whatever the input.  Header pieces are built in a struct buf so that a
  * refused value leaves nothing half-written; bodies stream to a FILE.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -464,15 +466,52 @@ mime_qp_write(FILE *out, const char *text, size_t len)
 	return mime_write(out, line, col);
 }
 
+/*
+ * A regular file that changed while it was read (the sync job writing a
+ * stored PDF in place: truncated, rewritten) would go out cut or mixed,
+ * a half attachment that looks whole.  Its size and mtime before and
+ * after, and the bytes read, tell: EAGAIN, try when it is written.
+ */
+static int
+mime_file_changed(int fd, const struct stat *before, off_t start,
+    off_t nread, struct buf *err)
+{
+	struct stat after;
+
+	if (!S_ISREG(before->st_mode))
+		return 0;
+	if (fstat(fd, &after) == 0 && after.st_size == before->st_size &&
+	    after.st_mtim.tv_sec == before->st_mtim.tv_sec &&
+	    after.st_mtim.tv_nsec == before->st_mtim.tv_nsec &&
+	    nread == before->st_size - start)
+		return 0;
+	buf_reset(err);
+	buf_printf(err, "attachment: the file changed while it was read "
+	    "(%lld bytes read of %lld): it is being written, the next run "
+	    "takes it", (long long)nread, (long long)(before->st_size -
+	    start));
+	errno = EAGAIN;
+	return -1;
+}
+
 int
 mime_base64_write(FILE *out, int fd, struct buf *err)
 {
 	unsigned char in[MIME_B64_CHUNK];
 	char line[2 + MIME_B64_LINE];
+	struct stat before;
 	size_t have, off, n, w;
 	ssize_t r;
+	off_t start, nread = 0;
 	int eof = 0, first = 1, saved;
 
+	/* Not a file (a pipe), or not open: nothing to hold it to; read()
+	 * says what is wrong with it. */
+	if (fstat(fd, &before) == -1 ||
+	    (start = lseek(fd, 0, SEEK_CUR)) == -1) {
+		before.st_mode = 0;
+		start = 0;
+	}
 	while (!eof) {
 		/* Fill the whole chunk, so only the last line is short. */
 		for (have = 0; have < sizeof(in); have += (size_t)r) {
@@ -493,6 +532,7 @@ mime_base64_write(FILE *out, int fd, struct buf *err)
 				eof = 1;
 				break;
 			}
+			nread += r;
 		}
 		for (off = 0; off < have; off += n) {
 			n = have - off < 57 ? have - off : 57;
@@ -512,5 +552,5 @@ mime_base64_write(FILE *out, int fd, struct buf *err)
 			first = 0;
 		}
 	}
-	return 0;
+	return mime_file_changed(fd, &before, start, nread, err);
 }

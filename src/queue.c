@@ -168,7 +168,7 @@ queue_write(struct db *db, const char *sql, const char *name,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
+		return db_status_at(db->h, rc);
 	}
 	return DB_OK;
 }
@@ -229,7 +229,7 @@ queue_prune(struct db *db, const struct queue_list *l, struct buf *err)
 			buf_printf(err, "state database: %s",
 			    sqlite3_errmsg(db->h));
 			sqlite3_finalize(st);
-			return db_status_of(rc);
+			return db_status_at(db->h, rc);
 		}
 	}
 	sqlite3_finalize(st);

@@ -98,6 +98,7 @@ send_status_of_errno(int e)
 	case ENOSPC:
 	case EDQUOT:
 	case ENOMEM:
+	case EAGAIN:	/* the stored PDF changed while read (mime_enc.h) */
 		return SEND_TEMPFAIL;
 	case EACCES:
 	case EPERM:

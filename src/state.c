@@ -48,7 +48,7 @@ state_occurrence_find(struct db *db, long long report_id,
 		s = DB_NOTFOUND;
 	else {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		s = db_status_of(rc);
+		s = db_status_at(db->h, rc);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -78,7 +78,7 @@ state_log(struct db *db, long long report_id, const char *occurrence,
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: run log: %s",
 		    sqlite3_errmsg(db->h));
-		s = db_status_of(rc);
+		s = db_status_at(db->h, rc);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -110,7 +110,7 @@ state_record_queued(struct db *db, long long report_id,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
+		return db_status_at(db->h, rc);
 	}
 	return state_log(db, report_id, occurrence, now, STATE_QUEUED,
 	    message_id, NULL, err);
@@ -135,7 +135,7 @@ state_meta_set(struct db *db, const char *key, const char *value,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
+		return db_status_at(db->h, rc);
 	}
 	return DB_OK;
 }
@@ -166,7 +166,7 @@ state_meta_get(struct db *db, const char *key, char *out, size_t size,
 		s = DB_NOTFOUND;
 	else {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		s = db_status_of(rc);
+		s = db_status_at(db->h, rc);
 	}
 	sqlite3_finalize(st);
 	return s;
@@ -236,7 +236,7 @@ state_check(struct db *db, struct buf *err)
 	v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	if (rc != SQLITE_ROW) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		s = db_status_of(rc);
+		s = db_status_at(db->h, rc);
 		if (s == DB_OK)
 			s = DB_ERROR;
 	} else if (v == NULL || strcmp((const char *)v, "ok") != 0) {

@@ -42,6 +42,8 @@ MODE KEYS (all optional; absent means "accept"):
     delay_first     N: delay only the first N replies to the final "." of
                     this server's life (the others come at once)
     ehlo_reply      the reply to EHLO and HELO (e.g. "554 go away")
+    silent          true: accept the connection and never say a word (no
+                    greeting, no reply), until the client closes it
 
 Listens on loopback only.  Stopped with SIGTERM by its PID.
 """
@@ -181,12 +183,29 @@ class TestSMTP(SMTP):
             self.conn_id = self.state.nconn
             self.state.logline("%d CONNECT %s" % (
                 self.conn_id, transport.get_extra_info("peername")))
+            if self.state.mode().get("silent"):
+                # Accepted, then nothing: aiosmtpd never starts.
+                self._silent_transport = transport
+                self.state.logline("%d SILENT" % self.conn_id)
+                return
         super().connection_made(transport)
+
+    def data_received(self, data):
+        if getattr(self, "_silent_transport", None) is None:
+            super().data_received(data)
+
+    def eof_received(self):
+        if getattr(self, "_silent_transport", None) is None:
+            return super().eof_received()
+        return False                    # close our side too
 
     def connection_lost(self, error):
         if not getattr(self, "_close_logged", False):
             self._close_logged = True
             self.state.logline("%d CLOSE" % self.conn_id)
+        if getattr(self, "_silent_transport", None) is not None:
+            self._silent_transport = None
+            return
         super().connection_lost(error)
 
     def is_tls(self):

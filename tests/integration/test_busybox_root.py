@@ -266,9 +266,10 @@ def test_init_script_runs_the_daemon_as_its_user(user_root, smtp_server):
               "var/spool/sendreports"):
         assert os.stat(root.p(d)).st_uid == UID, d
     srv = plain_box(root, smtp_server, interval=1)
-    # initdb ran as root: what it made is given to the user (README).
-    r = root.sh("chown -R sendreports /var/lib/sendreports "
-                "/var/spool/sendreports")
+    # initdb ran as root: what it made in the user's spool is the user's.
+    assert owners(root.spool) == {UID}
+    # The database, as the README says.
+    r = root.sh("chown -R sendreports /var/lib/sendreports")
     assert r.returncode == 0, r.stderr
     r = root.sh("/etc/init.d/S90sendreports start")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -285,9 +286,16 @@ def test_init_script_runs_the_daemon_as_its_user(user_root, smtp_server):
     assert r.returncode == 0, r.stdout + r.stderr
     # No daemon: udhcpc's hook flushes as the user, not as root.
     root.add_report(title="Stock")
+    # Root would leave its files in the user's spool: refused, with the
+    # fix, and nothing written.
+    r = root.sh("sendreports send")
+    assert r.returncode == 78, r.stderr
+    assert "set [run] user = sendreports" in r.stderr
+    assert root.queue() == []
+    with open(root.p("etc/sendreports.ini"), "a") as f:
+        f.write("[run]\nuser = sendreports\n")
     r = root.sh("sendreports send")
     assert r.returncode == 0, r.stderr
-    r = root.sh("chown -R sendreports /var/spool/sendreports")
     assert len(root.queue()) == 1
     r = root.sh("/usr/share/udhcpc/default.script.d/sendreports bound")
     assert r.returncode == 0, r.stderr
