@@ -105,7 +105,9 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 		} else {
 			buf_printf(err, "stored PDF \"%s\": %s", pdf_path,
 			    strerror(errno));
-			s = errno == EACCES ? PDFSTORE_REFUSED : PDFSTORE_IOERR;
+			/* Permissions are the box's to fix, not the
+			 * report's: the next run tries again. */
+			s = PDFSTORE_IOERR;
 		}
 		goto out;
 	}
@@ -123,8 +125,9 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 	    O_NONBLOCK)) == -1) {
 		buf_printf(err, "stored PDF \"%s\": %s", pdf_path,
 		    strerror(errno));
-		s = errno == ENOENT ? PDFSTORE_MISSING : errno == EIO ?
-		    PDFSTORE_IOERR : PDFSTORE_REFUSED;
+		s = errno == ENOENT ? PDFSTORE_MISSING : errno == EIO ||
+		    errno == EACCES || errno == EPERM ? PDFSTORE_IOERR :
+		    PDFSTORE_REFUSED;
 		goto out;
 	}
 	if (fstat(f, &st) == -1) {

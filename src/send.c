@@ -753,8 +753,10 @@ send_one(struct send_run *run, long long id)
 		step = send_give_up(run, &r, NULL, why.data);
 		goto out;
 	case PDFSTORE_IOERR:
+		/* Unreadable now (permissions, an I/O error): the next run
+		 * tries again, and last_error says why meanwhile. */
 		step = send_defer(run, &r, why.data);
-		send_fail(run, SEND_IOERR);
+		send_fail(run, SEND_TEMPFAIL);
 		goto out;
 	case PDFSTORE_MISSING:
 		step = send_fallback(run, &r, &why, &pdf_fd);

@@ -536,10 +536,6 @@ def as_nobody(box, *args):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="runs send as nobody")
-@pytest.mark.xfail(strict=True, reason="README: an unreadable stored PDF "
-                   "leaves the report sent = 0 and exits 75; pdfstore.c "
-                   "maps EACCES to PDFSTORE_REFUSED, so it is given up "
-                   "(65, sent = 1)")
 def test_a_stored_pdf_made_unreadable_is_left_for_the_next_run(nobody_box):
     box = nobody_box
     path = box.add_pdf("a.pdf")
