@@ -531,8 +531,8 @@ class CrashState:
     dirs (relative paths), the messages the server had accepted before
     the cut, and how it was made (for reports)."""
 
-    __slots__ = ("files", "dirs", "accepted", "point", "variant", "where",
-                 "key")
+    __slots__ = ("files", "inodes", "dirs", "accepted", "point", "variant",
+                 "where", "key")
 
     def describe(self):
         return "crash before op %d (%s), %s" % (self.point, self.where,
@@ -629,18 +629,22 @@ class CrashSpace:
         t.entries = entries
         st = CrashState()
         st.files = {}
+        st.inodes = {}
         for p, ino in t.files().items():
             if self.skip(p):
                 continue
             st.files[p] = bytes(data[ino])
+            st.inodes[p] = ino
         st.dirs = sorted(t.dirs())
         st.accepted = accepted
         st.point = c
         st.where = self.ops[c].where if c < len(self.ops) else "the end"
         h = hashlib.sha256()
+        first = {}
         for p in sorted(st.files):
             h.update(p.encode() + b"\0" + hashlib.sha256(
                 st.files[p]).digest())
+            h.update(first.setdefault(st.inodes[p], p).encode() + b"\0")
         for d in st.dirs:
             h.update(b"D" + d.encode() + b"\0")
         for a in accepted:
@@ -743,13 +747,20 @@ def _sectors(off, data, keep):
 
 
 def materialize(state, root):
-    """Writes the state's tree under root (which must not exist)."""
+    """Writes the state's tree under root (which must not exist); names of
+    one inode are hard links of one file."""
     os.makedirs(root, mode=0o700)
     for d in state.dirs:
         if d:
             os.makedirs(os.path.join(root, d), mode=0o700, exist_ok=True)
-    for p, content in state.files.items():
+    written = {}
+    for p, content in sorted(state.files.items()):
         full = os.path.join(root, p)
+        ino = state.inodes[p]
+        if ino in written:
+            os.link(written[ino], full)
+            continue
+        written[ino] = full
         fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(content)
