@@ -170,13 +170,22 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 
 /*
  * Moves queue/<name> to failed/, with failed/<name>.reason saying why,
- * durably (the reason first, so a failed message always has one).
+ * durably: the reason first, so a failed message always has one; then the
+ * message linked into failed/ and that directory synced; only then its
+ * name in queue/ removed.  Not rename(): the two halves of a rename
+ * between directories need not reach the disk together, and a power cut
+ * could keep the removal from queue/ and lose the new name in failed/
+ * (the message lost).  A move cut short after its link is finished by the
+ * next one: the link is there already (EEXIST, the same file), and the
+ * name in queue/ goes (rename() between two links of one file would do
+ * nothing, leaving the message in queue/ for ever).
  */
 static int
 flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
     struct buf *err)
 {
 	char rname[SPOOL_NAME_MAX + 16], tname[SPOOL_NAME_MAX + 24];
+	struct stat qst, fst;
 	FILE *fp;
 	int fd;
 
@@ -199,15 +208,31 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 	}
 	fclose(fp);
 	if (renameat(f->spool.failedfd, tname, f->spool.failedfd, rname) ==
-	    -1 || renameat(f->spool.queuefd, name, f->spool.failedfd, name) ==
 	    -1) {
-		buf_printf(err, "spool: moving %s to failed/: %s", name,
-		    strerror(errno));
+		buf_printf(err, "spool: failed/%s: %s", rname, strerror(errno));
 		unlinkat(f->spool.failedfd, tname, 0);
 		return -1;
 	}
-	if (fsync(f->spool.failedfd) == -1 || fsync(f->spool.queuefd) == -1) {
-		buf_printf(err, "spool: fsync: %s", strerror(errno));
+	if (linkat(f->spool.queuefd, name, f->spool.failedfd, name, 0) == -1 &&
+	    (errno != EEXIST || fstatat(f->spool.queuefd, name, &qst,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fstatat(f->spool.failedfd, name,
+	    &fst, AT_SYMLINK_NOFOLLOW) == -1 || qst.st_ino != fst.st_ino ||
+	    qst.st_dev != fst.st_dev)) {
+		buf_printf(err, "spool: moving %s to failed/: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	/* In failed/ for good before it leaves queue/. */
+	if (fsync(f->spool.failedfd) == -1) {
+		buf_printf(err, "spool: fsync of failed/: %s", strerror(errno));
+		return -1;
+	}
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT) {
+		buf_printf(err, "spool: queue/%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fsync(f->spool.queuefd) == -1) {
+		buf_printf(err, "spool: fsync of queue/: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
