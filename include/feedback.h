@@ -31,8 +31,9 @@ struct spool;
 /*
  * Records, in the state database of db, that the message of the
  * occurrence was not delivered (to all), with error as the owner will
- * read it; a notice is due when `notice` is set.  DB_OK (also when the
- * occurrence is unknown), DB_TEMPFAIL or DB_ERROR.
+ * read it; a notice is due when `notice` is set.  The same error recorded
+ * again (the message delivered again after a crash) changes nothing.
+ * DB_OK (also when the occurrence is unknown), DB_TEMPFAIL or DB_ERROR.
  */
 enum db_status	feedback_record(struct db *db, long long report_id,
 		    const char *occurrence, const char *error, int notice,

@@ -58,9 +58,12 @@ feedback_record(struct db *db, long long report_id, const char *occurrence,
 
 	if (occurrence == NULL || report_id <= 0 || !db->has_state)
 		return DB_OK;	/* a notice, or no report's message */
+	/* Once per error: a message delivered again after a crash (flush
+	 * records before it removes the file) must not tell it twice. */
 	if ((s = db_prepare(db, "UPDATE state.occurrences SET "
 	    "delivery_error = ?3, writeback = 1, notice = ?4 "
-	    "WHERE report_id = ?1 AND scheduled_at = ?2", &st, err)) != DB_OK)
+	    "WHERE report_id = ?1 AND scheduled_at = ?2 "
+	    "AND delivery_error IS NOT ?3", &st, err)) != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, report_id);
 	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);

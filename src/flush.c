@@ -238,7 +238,14 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 	return 0;
 }
 
-/* Removes a delivered message: the file first, then its state. */
+/*
+ * Removes a delivered message.  What the run log and the report's owner
+ * must learn of it (recipients refused, feedback.h) is recorded first, in
+ * one transaction: once the file is gone nothing would say it again.  A
+ * crash between the record and the removal delivers the message again,
+ * with the same Message-ID, and records the same again.  Then the file,
+ * then its delivery state (a stale row is pruned by the next flush).
+ */
 static void
 flush_delivered(struct flush_ctx *f, const char *name,
     const struct spool_envelope *env, const struct smtp_outcome *out)
@@ -248,10 +255,6 @@ flush_delivered(struct flush_ctx *f, const char *name,
 
 	buf_init(&err, FLUSH_ERR_MAX);
 	buf_init(&refused, FLUSH_ERR_MAX);
-	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
-		log_warn("spool: queue/%s: delivered, but not removed", name);
-	else if (fsync(f->spool.queuefd) == -1)
-		log_warn("spool: fsync queue/");
 	for (i = 0; i < out->nrefused; i++) {
 		buf_printf(&refused, "%s%s refused: %d %s", i ? "; " : "",
 		    out->refused[i].rcpt, out->refused[i].code,
@@ -263,13 +266,22 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
-	/* Some recipients refused: the report's owner is told (feedback.h). */
-	if (queue_forget(&f->db, name, &err) != DB_OK ||
+	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
 	    state_log(&f->db, env->report_id, env->occurrence, f->now,
 	    "delivered", env->message_id, refused.len ? refused.data : NULL,
 	    &err) != DB_OK || (refused.len && feedback_record(&f->db,
 	    env->report_id, env->occurrence, refused.data,
-	    f->conf->notify != NULL, &err) != DB_OK))
+	    f->conf->notify != NULL, &err) != DB_OK) ||
+	    db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		log_warnx("%s", err.data);
+		buf_reset(&err);
+	}
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
+		log_warn("spool: queue/%s: delivered, but not removed", name);
+	else if (fsync(f->spool.queuefd) == -1)
+		log_warn("spool: fsync queue/");
+	if (queue_forget(&f->db, name, &err) != DB_OK)
 		log_warnx("%s", err.data);
 	f->res->delivered++;
 	flush_tell(f, name, env, "delivered", out->code, out->reply.data,
@@ -278,7 +290,15 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	buf_release(&refused);
 }
 
-/* A message given up: 5xx, or expired; moved to failed/. */
+/*
+ * A message given up: 5xx, expired, or not a spool file.  The decision is
+ * recorded first, in one transaction with the run log and what the
+ * report's owner is told (feedback.h), and the file moves to failed/
+ * after: recorded after the move, a crash between the two left the owner
+ * never told.  A crash after the record leaves the message in queue/
+ * marked failed, and the next flush finishes the move without trying it
+ * again (flush_finish_failed).
+ */
 static int
 flush_give_up(struct flush_ctx *f, const char *name,
     const struct spool_envelope *env, const char *outcome, long code,
@@ -288,8 +308,24 @@ flush_give_up(struct flush_ctx *f, const char *name,
 	int rc = 0;
 
 	buf_init(&err, FLUSH_ERR_MAX);
+	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
+	    queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
+	    state_log(&f->db, env ? env->report_id : 0, env ?
+	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
+	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
+	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
+	    &err) != DB_OK) || db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		/* Neither recorded nor moved: tried again, nothing lost. */
+		log_warnx("message %s (report %lld): %s", env ?
+		    env->message_id : name, env ? env->report_id : 0,
+		    err.data);
+		f->res->status = FLUSH_IOERR;
+		rc = -1;
+		goto out;
+	}
 	if (flush_move_failed(f, name, why, &err) == -1) {
-		/* Still in queue/: it will be tried again, nothing lost. */
+		/* Still in queue/, marked failed: the next flush moves it. */
 		log_warnx("message %s (report %lld): %s", env ?
 		    env->message_id : name, env ? env->report_id : 0,
 		    err.data);
@@ -300,20 +336,39 @@ flush_give_up(struct flush_ctx *f, const char *name,
 	log_warnx("message %s (report %lld): %s, moved to failed/: %s",
 	    env ? env->message_id : name, env ? env->report_id : 0, outcome,
 	    why);
-	buf_reset(&err);
-	if (queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
-	    state_log(&f->db, env ? env->report_id : 0, env ?
-	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
-	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
-	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
-	    &err) != DB_OK))
-		log_warnx("%s", err.data);
 	if (strcmp(outcome, "expired") == 0)
 		f->res->expired++;
 	else
 		f->res->failed++;
 	flush_tell(f, name, env, outcome, code, why, 0);
 out:
+	buf_release(&err);
+	return rc;
+}
+
+/*
+ * A message in queue/ that the state database says was given up: a flush
+ * recorded it and died before moving it (flush_give_up).  It is moved,
+ * never tried again.
+ */
+static int
+flush_finish_failed(struct flush_ctx *f, const struct queue_entry *e)
+{
+	struct buf err;
+	const char *why = e->last_error ? e->last_error : "given up";
+	int rc = 0;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (flush_move_failed(f, e->name, why, &err) == -1) {
+		log_warnx("message %s: %s", e->name, err.data);
+		f->res->status = FLUSH_CANTCREAT;
+		rc = -1;
+	} else {
+		log_warnx("message %s: given up by an earlier flush, moved to "
+		    "failed/: %s", e->name, why);
+		f->res->failed++;
+		flush_tell(f, e->name, NULL, "failed", e->last_code, why, 0);
+	}
 	buf_release(&err);
 	return rc;
 }
@@ -404,6 +459,10 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	    &now_st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_ino != now_st.st_ino ||
 	    st.st_dev != now_st.st_dev)
 		goto out;
+	if (e->failed) {
+		rc = flush_finish_failed(f, e);
+		goto out;
+	}
 	f->res->tried++;
 	if (spool_read_envelope(fd, &env, &body, &err) == -1) {
 		struct buf why;
