@@ -166,6 +166,43 @@ out:
 }
 
 /*
+ * feedback_writeback, committed on its own and durable before it returns.
+ * One transaction over both databases would not do: SQLite commits each
+ * file on its own when one is in WAL mode, and the reports file is ours
+ * with synchronous = NORMAL (not synced at commit, db.c) or the sync
+ * job's with a rollback journal (whose removal, the commit, is not synced
+ * below EXTRA).  A power cut could keep the flag cleared in the state
+ * database and lose the row's last_error: the owner never told.
+ */
+static enum db_status
+feedback_writeback_durably(struct db *db, const struct feedback_item *it,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	char restore[64];
+	int level = -1;
+
+	if (db_prepare(db, "PRAGMA main.synchronous", &st, err) != DB_OK)
+		return DB_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		level = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (level < 0) {
+		buf_printf(err, "reports database: %s", sqlite3_errmsg(db->h));
+		return DB_ERROR;
+	}
+	if ((s = db_exec(db, "PRAGMA main.synchronous = EXTRA", err)) != DB_OK)
+		return s;
+	s = feedback_writeback(db, it, err);
+	snprintf(restore, sizeof(restore), "PRAGMA main.synchronous = %d",
+	    level);
+	if (sqlite3_exec(db->h, restore, NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("reports database: %s", sqlite3_errmsg(db->h));
+	return s;
+}
+
+/*
  * Writes the notice of the item into the queue.  0 when it is queued (or
  * was, before a crash); -1 when writing failed (err says why: the next
  * run tries again); -2 when it cannot be written at all (a bad address).
@@ -332,7 +369,7 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 {
 	struct feedback_item *items = NULL;
 	struct buf why;
-	enum db_status s;
+	enum db_status s = DB_OK;
 	size_t n = 0, i;
 
 	buf_init(&why, FEEDBACK_ERR_MAX);
@@ -344,20 +381,12 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 	for (i = 0; i < n; i++) {
 		struct feedback_item *it = &items[i];
 
-		if (it->writeback) {
-			/* Both databases in one transaction: written and
-			 * marked done together. */
-			if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
-				goto out;
-			if ((s = feedback_writeback(db, it, err)) != DB_OK ||
-			    (s = feedback_done(db, it, 0, err)) !=
-			    DB_OK ||
-			    (s = db_exec(db, "COMMIT", err)) != DB_OK) {
-				sqlite3_exec(db->h, "ROLLBACK", NULL, NULL,
-				    NULL);
-				goto out;
-			}
-		}
+		/* The row first, durably, then the flag: a crash between
+		 * repeats the write-back, the same UPDATE. */
+		if (it->writeback &&
+		    ((s = feedback_writeback_durably(db, it, err)) != DB_OK ||
+		    (s = feedback_done(db, it, 0, err)) != DB_OK))
+			goto out;
 		if (it->notice) {
 			int rc = conf->notify == NULL ? 0 : feedback_notice(
 			    spool, conf, from, from_domain, now, it, &why);
