@@ -83,6 +83,17 @@ def spool_name(mid):
     return mid[:-len(DOMAIN) - 1]
 
 
+def report_of(mid):
+    return int(spool_name(mid).split(".")[0].lstrip("nr"))
+
+
+def occurrence_of(mid):
+    """'2026-11-23 07:00:00' of 'r1.20261123T070000Z...'."""
+    c = spool_name(mid).split(".")[1]
+    return "%s-%s-%s %s:%s:%s" % (c[0:4], c[4:6], c[6:8], c[9:11],
+                                  c[11:13], c[13:15])
+
+
 def run_env(traced=False):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C",
            "TZ": "UTC"}
@@ -519,15 +530,24 @@ def check_state(binary, scenario, state, root, sink):
                 rid, le, "reason it was given up" if err == "set" else
                 "server's refusal (%s)" % err))
 
-    # The state database keeps every occurrence spooled.
+    # The state database keeps every occurrence spooled, and the run log
+    # every occurrence queued or given up (SPEC.md, "Time").
     try:
         c = sqlite3.connect(os.path.join(root, "spool", "state.db"))
         occ = {r[0] for r in c.execute(
             "SELECT message_id FROM occurrences")}
+        log = {(r[0], r[1], r[2]) for r in c.execute(
+            "SELECT report_id, scheduled_at, outcome FROM runlog")}
         c.close()
         for m in scenario.expect_msgs:
             if "<%s>" % m not in occ:
                 bad.append("occurrence of %s not in state.db" % m)
+            if (report_of(m), occurrence_of(m), "queued") not in log:
+                bad.append("the run log has no 'queued' for %s" % m)
+        for rid, (kind, err) in scenario.reports.items():
+            if err == "set" and (rid, OCC, "given up") not in log:
+                bad.append("the run log has no 'given up' for report %d" %
+                           rid)
     except sqlite3.Error as e:
         bad.append("state.db unreadable: %s" % e)
     return bad
