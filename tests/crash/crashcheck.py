@@ -631,7 +631,7 @@ def main():
     # Quick: the systematic states of every crash point; else also
     # random ones.
     if opts.random is None:
-        opts.random = 0 if opts.quick else 6
+        opts.random = 0 if opts.quick else 16
     if opts.max_states is None:
         opts.max_states = 0
     binary = os.path.abspath(opts.bin)

@@ -440,10 +440,15 @@ def parse_trace(trace_path, root, initial, cwd, accept_re):
         if name in ("fsync", "fdatasync"):
             fd, dpath = _fd_arg(args[0])
             if fd not in fds:
-                if rel(dpath) is not None:
-                    raise TraceError("%s: sync of unknown descriptor" %
-                                     where)
-                continue
+                # Not opened in the trace: the path strace shows.
+                r = rel(dpath)
+                if r is None:
+                    continue
+                target = "D" if r == "" else live.lookup(r)
+                if target is None:
+                    raise TraceError("%s: sync of unknown %s" % (where, r))
+                fds[fd] = [{"dir": r} if target == "D" else
+                           {"ino": target, "off": 0, "append": False}]
             desc = fds[fd][0]
             if "dir" in desc:
                 ops.append(Op("dsync", desc["dir"], where=where))
