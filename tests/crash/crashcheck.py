@@ -32,8 +32,9 @@ twice (`send`, `flush`, `send`, `flush`) against a loopback SMTP server
   - the next runs exit as on a healthy box (send 0 or 65, flush 0).
 
 Prints "<scenario>: N states" per scenario, then each violation with the
-crash state that shows it (the state is kept under --keep).  Exit 1 when
-any promise is broken, 2 when the exploration itself failed.
+crash state that shows it, kept (in a temporary directory, or under
+--keep): state/ as the power cut left it, after/ once run again.  Exit 1
+when any promise is broken, 2 when the exploration itself failed.
 """
 
 import argparse
@@ -598,7 +599,12 @@ def explore(binary, scenario, space, opts, keepdir, log):
                     kept = os.path.join(keepdir, "violations",
                                         "%s-%d" % (scenario.name,
                                                    len(violations) + 1))
-                    shutil.copytree(root, kept)
+                    # The state as the power cut left it, and the box
+                    # after the runs that broke the promise.
+                    fsmodel.materialize(state, os.path.join(kept, "state"))
+                    write_conf(os.path.join(kept, "state"), 25,
+                               scenario.table)
+                    shutil.copytree(root, os.path.join(kept, "after"))
                     violations[key] = [b, state.describe(), kept, 0]
                 violations[key][3] += 1
             if not bad or opts.verbose < 2:
@@ -656,7 +662,13 @@ def main():
             continue
         sc = cls()
         t0 = time.monotonic()
-        space = record(binary, sc, workdir)
+        try:
+            space = record(binary, sc, workdir)
+        except (fsmodel.TraceError, RuntimeError, OSError,
+                subprocess.SubprocessError) as e:
+            print("crashcheck: %s: cannot record the run: %s" %
+                  (sc.name, e), file=sys.stderr)
+            return 2
         n, total, violations, dt = explore(binary, sc, space, opts,
                                            workdir, log)
         log("%s: %d states (%s%d operations, %d crash points), %.1f s" % (
