@@ -142,6 +142,7 @@ class Scenario:
     delivered     message ids the server accepted before the recorded run
     reports       {id: ("sent" | "recurring", last_error: None, "set" or
                   a text it contains)}
+    coalesced     [(report id, occurrence)] the run log must say coalesced
 
     With `django`, the reports database is the sync job's own file, as
     Django makes it (rollback journal, not ours: never put in WAL mode),
@@ -159,6 +160,7 @@ class Scenario:
         self.spooled = set()
         self.delivered = set()
         self.reports = {}
+        self.coalesced = []
 
     @property
     def table(self):
@@ -235,6 +237,9 @@ BASE = {
         "scheduled_at": OCC, "pdf_path": "a.pdf"},
     7: {"title": "Adresse", "recipients": "not an address",
         "scheduled_at": OCC, "pdf_path": "a.pdf"},
+    9: {"title": "Manqués", "recipients": "h@example.com",
+        "scheduled_at": "2026-11-20 07:00:00", "pdf_path": "a.pdf",
+        "schedule": "0 7 * * *", "timezone": "UTC"},
 }
 
 DJANGO_TABLE = "reports_scheduledreport"
@@ -252,15 +257,20 @@ DJANGO_SCHEMA = (
 
 class SendScenario(Scenario):
     """send of due reports: a stored PDF, a fallback PDF, a recurring one,
-    and one given up for a bad address."""
+    one given up for a bad address, and a recurring one that missed three
+    days (one message, the others coalesced in the run log)."""
     name = "send"
     record_rc = (65,)
 
     def prepare(self, binary, root, sink):
         self.make_box(binary, root)
-        self.due([1, 2, 3, 7])
+        self.due([1, 2, 3, 7, 9])
         self.expect_msgs.pop(msgid(7))
         self.reports[7] = ("sent", "set")
+        self.expect_msgs.pop(msgid(9))
+        self.expect_msgs[msgid(9, "20261120T070000Z")] = "deliver"
+        self.coalesced = [(9, "2026-11-%d 07:00:00" % d)
+                          for d in (21, 22, 23)]
 
 
 class FlushScenario(Scenario):
@@ -545,6 +555,10 @@ def check_state(binary, scenario, state, root, sink):
                 bad.append("occurrence of %s not in state.db" % m)
             if (report_of(m), occurrence_of(m), "queued") not in log:
                 bad.append("the run log has no 'queued' for %s" % m)
+        for rid, occ in scenario.coalesced:
+            if (rid, occ, "coalesced") not in log:
+                bad.append("the run log has no 'coalesced' for report %d "
+                           "at %s" % (rid, occ))
         for rid, (kind, err) in scenario.reports.items():
             if err == "set" and (rid, OCC, "given up") not in log:
                 bad.append("the run log has no 'given up' for report %d" %
