@@ -12,8 +12,11 @@
  *      run log line, in one transaction (synced), and only after that
  *      the report is marked sent = 1.
  * A crash between 2 and 3 leaves a queued message and no record: the next
- * run finds the name taken (SPOOL_EXISTS) and does step 3 only.  A crash
- * within 3 leaves the occurrence recorded and the report unsent: step 1.
+ * run finds the name taken (SPOOL_EXISTS) and does step 3 only; or a flush
+ * comes first and records the occurrence before it delivers the message
+ * (flush.h), and step 1 marks the report, writing the run log line that
+ * flush could not.  A crash within 3 leaves the occurrence recorded and
+ * the report unsent: step 1.
  * Not one transaction over both databases: SQLite commits each file of
  * it on its own when one is in WAL mode, the reports file first, so a
  * crash could keep the report marked and lose the record and its run log
@@ -346,24 +349,38 @@ send_record_repair(struct send_run *run, const struct report *r,
 {
 	struct buf err;
 	enum db_status s;
+	int added = 0;
 
 	buf_init(&err, SEND_ERR_MAX);
+	/* Recorded by flush, which found the message queued after a crash
+	 * before step 3: the run log does not have it yet. */
+	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK ||
+	    (s = state_log_queued_missing(&run->db, r->id, r->occurrence,
+	    &added, &err)) != DB_OK || (added && run->recurring &&
+	    (s = send_log_coalesced(run, r, &err)) != DB_OK) ||
+	    (s = db_exec(&run->db, "COMMIT", &err)) != DB_OK) {
+		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
 	s = run->recurring ? report_advance(&run->db, r, run->next,
 	    spooled_at ? spooled_at : run->now, delivery_error, &err) :
 	    report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
 	    delivery_error, &err);
-	if (s != DB_OK && s != DB_NOTFOUND) {
-		enum send_step step = send_db_failed(run, r, s, err.data);
-
-		buf_release(&err);
-		return step;
-	}
+	if (s != DB_OK && s != DB_NOTFOUND)
+		goto fail;
 	buf_release(&err);
 	log_info("report %lld: occurrence %s was already queued; marked sent",
 	    r->id, r->occurrence);
 	run->res->repaired++;
 	send_tell(run, r, NULL, "already queued", NULL, NULL);
 	return STEP_DONE;
+fail:
+	{
+		enum send_step step = send_db_failed(run, r, s, err.data);
+
+		buf_release(&err);
+		return step;
+	}
 }
 
 /* The JSON of report r, loaded only when the fallback needs it. */
