@@ -40,6 +40,18 @@ enum db_status	feedback_record(struct db *db, long long report_id,
 		    struct buf *err);
 
 /*
+ * Records that the notice spooled as `name` (in queue/) is spooled: its
+ * occurrence needs no other.  flush calls it before it tries a notice, as
+ * it records a report's occurrence: after a crash between the spool of a
+ * notice and its flag cleared (feedback_deliver), a flush that delivers
+ * the notice before the next send would otherwise leave send to spool it
+ * again.  DB_OK (also for a name that is no notice's), DB_TEMPFAIL or
+ * DB_ERROR.
+ */
+enum db_status	feedback_notice_queued(struct db *db, const char *name,
+		    struct buf *err);
+
+/*
  * Does what feedback_record left to do: the reports' last_error (db holds
  * the reports and the state databases), and the notices, spooled in
  * spool from `from` (one address) to conf->notify.  Each is done once and

@@ -27,8 +27,8 @@
  * there (delivered again, with the same Message-ID); a message recorded
  * failed but still in queue/ is moved by the next flush, not tried.
  * Before a message is tried its occurrence is recorded in the state
- * database, so that `send` can never spool that occurrence again once the
- * file is gone.
+ * database (for a notice, its occurrence's notice marked done), so that
+ * `send` can never spool it again once the file is gone.
  */
 #ifndef SENDREPORTS_FLUSH_H
 #define SENDREPORTS_FLUSH_H

@@ -5,7 +5,9 @@
  * delivery_error, and the flags writeback and notice, each cleared once
  * its work is durable.  A crash in between repeats it: a write-back is
  * the same UPDATE again, and a notice is linked into the queue under a
- * name derived from its occurrence, which cannot succeed twice.
+ * name derived from its occurrence, which cannot succeed twice while it
+ * is there; flush clears the notice flag before it delivers a notice, so
+ * that once gone it is not spooled again either.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +71,29 @@ feedback_record(struct db *db, long long report_id, const char *occurrence,
 	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, notice != 0);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		return db_status_of(rc);
+	}
+	return DB_OK;
+}
+
+enum db_status
+feedback_notice_queued(struct db *db, const char *name, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	/* A notice is named n<spool name of its occurrence> (below). */
+	if (name[0] != 'n' || !db->has_state)
+		return DB_OK;
+	if ((s = db_prepare(db, "UPDATE state.occurrences SET notice = 0 "
+	    "WHERE spool_name = ?1 AND notice = 1", &st, err)) != DB_OK)
+		return s;
+	sqlite3_bind_text(st, 1, name + 1, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -473,7 +473,9 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		buf_release(&why);
 		goto out;
 	}
-	if (flush_record_occurrence(f, e->name, &env, &err) != DB_OK) {
+	if (flush_record_occurrence(f, e->name, &env, &err) != DB_OK ||
+	    (env.occurrence == NULL && feedback_notice_queued(&f->db,
+	    e->name, &err) != DB_OK)) {
 		log_warnx("%s", err.data);
 		f->res->status = FLUSH_IOERR;
 		rc = -1;
