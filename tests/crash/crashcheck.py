@@ -39,7 +39,6 @@ when any promise is broken, 2 when the exploration itself failed.
 """
 
 import argparse
-import base64
 import collections
 import concurrent.futures
 import email

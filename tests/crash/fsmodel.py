@@ -272,16 +272,6 @@ class Tree:
         return out
 
 
-class Recording:
-    """The operations a traced run did on the box, in order."""
-
-    def __init__(self, root, initial, ops, accepted_marker):
-        self.root = root
-        self.initial = initial
-        self.ops = ops
-        self.accepted_marker = accepted_marker
-
-
 def parse_trace(trace_path, root, initial, cwd, accept_re):
     """Reads the strace output of a run in the box at root (whose tree
     before the run is `initial`, a Tree) and returns the list of Op.
