@@ -31,11 +31,24 @@ struct spool;
 /*
  * Records, in the state database of db, that the message of the
  * occurrence was not delivered (to all), with error as the owner will
- * read it; a notice is due when `notice` is set.  DB_OK (also when the
- * occurrence is unknown), DB_TEMPFAIL or DB_ERROR.
+ * read it; a notice is due when `notice` is set.  The same error recorded
+ * again (the message delivered again after a crash) changes nothing.
+ * DB_OK (also when the occurrence is unknown), DB_TEMPFAIL or DB_ERROR.
  */
 enum db_status	feedback_record(struct db *db, long long report_id,
 		    const char *occurrence, const char *error, int notice,
+		    struct buf *err);
+
+/*
+ * Records that the notice spooled as `name` (in queue/) is spooled: its
+ * occurrence needs no other.  flush calls it before it tries a notice, as
+ * it records a report's occurrence: after a crash between the spool of a
+ * notice and its flag cleared (feedback_deliver), a flush that delivers
+ * the notice before the next send would otherwise leave send to spool it
+ * again.  DB_OK (also for a name that is no notice's), DB_TEMPFAIL or
+ * DB_ERROR.
+ */
+enum db_status	feedback_notice_queued(struct db *db, const char *name,
 		    struct buf *err);
 
 /*

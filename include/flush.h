@@ -18,12 +18,17 @@
  *                 missing with tls = required: stops the run too (exit 78)
  *
  * Crash safety: a message leaves queue/ only by unlink after the server's
- * final 2xx, or by rename into failed/; the delivery state is written
- * after.  A flush killed at any instant leaves every undelivered message
- * in queue/, and at worst one delivered message still there (delivered
- * again, with the same Message-ID).  Before a message is tried its
- * occurrence is recorded in the state database, so that `send` can never
- * spool that occurrence again once the file is gone.
+ * final 2xx, or by a move into failed/ (linked there and synced before
+ * its name in queue/ goes).  What the run log and the report's owner
+ * must learn of it (a refusal, refused recipients) is recorded before the
+ * file leaves queue/; the rest of the delivery state after.  A flush
+ * killed at any instant, or cut by a power failure, leaves every
+ * undelivered message in queue/, and at worst one delivered message still
+ * there (delivered again, with the same Message-ID); a message recorded
+ * failed but still in queue/ is moved by the next flush, not tried.
+ * Before a message is tried its occurrence is recorded in the state
+ * database (for a notice, its occurrence's notice marked done), so that
+ * `send` can never spool it again once the file is gone.
  */
 #ifndef SENDREPORTS_FLUSH_H
 #define SENDREPORTS_FLUSH_H

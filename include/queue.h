@@ -32,6 +32,9 @@ struct queue_entry {
 	time_t		 next_try;	/* 0: at once */
 	long		 last_code;
 	char		*last_error;	/* or NULL */
+	int		 failed;	/* given up, in the state database:
+					   its move to failed/ (queued) or
+					   done (failed) */
 };
 
 struct queue_list {

@@ -59,8 +59,8 @@ enum db_status	report_load(struct db *db, long long id, int with_data,
 /*
  * Marks the occurrence r->scheduled_at of report r spooled: sent = 1,
  * sent_at, last_error = error, or none when error is NULL (a repair
- * keeps why the message was not delivered).  Done inside the caller's
- * transaction.
+ * keeps why the message was not delivered).  One statement: in the
+ * caller's transaction, if any.
  */
 enum db_status	report_mark_sent(struct db *db, const struct report *r,
 		    const char *sent_at, const char *error, struct buf *err);

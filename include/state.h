@@ -42,6 +42,16 @@ enum db_status	state_record_queued(struct db *db, long long report_id,
 		    const char *spool_name, const char *now, const char *title,
 		    const char *recipients, struct buf *err);
 
+/*
+ * Logs the "queued" line of an occurrence recorded without one, at the
+ * time it was spooled: flush records an occurrence it finds queued before
+ * send did (a crash between the spool and its record).  *added is 1 when
+ * the line was missing and is now written, else 0.  DB_OK, DB_TEMPFAIL,
+ * DB_ERROR.
+ */
+enum db_status	state_log_queued_missing(struct db *db, long long report_id,
+		    const char *occurrence, int *added, struct buf *err);
+
 /* Appends a line to the run log; message_id and error may be NULL. */
 enum db_status	state_log(struct db *db, long long report_id,
 		    const char *occurrence, const char *now,

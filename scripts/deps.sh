@@ -14,14 +14,15 @@ libcurl4-openssl-dev libhpdf-dev libinih-dev zlib1g-dev tzdata
 ca-certificates"
 # systemd is there for systemd-analyze and systemctl --root, which check
 # the units offline; where systemd does not run, installing it starts
-# nothing.  file tells whether an installed binary is stripped.
+# nothing.  file tells whether an installed binary is stripped.  strace
+# records the file operations of the crash-state exploration.
 if [ "${1:-}" = --build ]; then
 	shift
 	PACKAGES=$BUILD_PACKAGES
 else
 	PACKAGES="$BUILD_PACKAGES libcmocka-dev python3 python3-pytest
 python3-aiosmtpd qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3
-time busybox-static python3-django file systemd"
+time busybox-static python3-django file systemd strace"
 fi
 PACKAGES="$PACKAGES $*"
 

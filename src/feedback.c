@@ -5,7 +5,9 @@
  * delivery_error, and the flags writeback and notice, each cleared once
  * its work is durable.  A crash in between repeats it: a write-back is
  * the same UPDATE again, and a notice is linked into the queue under a
- * name derived from its occurrence, which cannot succeed twice.
+ * name derived from its occurrence, which cannot succeed twice while it
+ * is there; flush clears the notice flag before it delivers a notice, so
+ * that once gone it is not spooled again either.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,14 +60,40 @@ feedback_record(struct db *db, long long report_id, const char *occurrence,
 
 	if (occurrence == NULL || report_id <= 0 || !db->has_state)
 		return DB_OK;	/* a notice, or no report's message */
+	/* Once per error: a message delivered again after a crash (flush
+	 * records before it removes the file) must not tell it twice. */
 	if ((s = db_prepare(db, "UPDATE state.occurrences SET "
 	    "delivery_error = ?3, writeback = 1, notice = ?4 "
-	    "WHERE report_id = ?1 AND scheduled_at = ?2", &st, err)) != DB_OK)
+	    "WHERE report_id = ?1 AND scheduled_at = ?2 "
+	    "AND delivery_error IS NOT ?3", &st, err)) != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, report_id);
 	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, notice != 0);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
+		return db_status_of(rc);
+	}
+	return DB_OK;
+}
+
+enum db_status
+feedback_notice_queued(struct db *db, const char *name, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	/* A notice is named n<spool name of its occurrence> (below). */
+	if (name[0] != 'n' || !db->has_state)
+		return DB_OK;
+	if ((s = db_prepare(db, "UPDATE state.occurrences SET notice = 0 "
+	    "WHERE spool_name = ?1 AND notice = 1", &st, err)) != DB_OK)
+		return s;
+	sqlite3_bind_text(st, 1, name + 1, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -159,6 +187,50 @@ feedback_writeback(struct db *db, const struct feedback_item *it,
 out:
 	sqlite3_finalize(st);
 	buf_release(&sql);
+	return s;
+}
+
+/*
+ * feedback_writeback, committed on its own and durable before it returns.
+ * One transaction over both databases would not do: SQLite commits each
+ * file on its own when one is in WAL mode, and the reports file is ours
+ * with synchronous = NORMAL (not synced at commit, db.c) or the sync
+ * job's with a rollback journal (whose removal, the commit, is not synced
+ * below EXTRA).  A power cut could keep the flag cleared in the state
+ * database and lose the row's last_error: the owner never told.
+ */
+static enum db_status
+feedback_writeback_durably(struct db *db, const struct feedback_item *it,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	char restore[64];
+	int level = -1;
+
+	if (db_prepare(db, "PRAGMA main.synchronous", &st, err) != DB_OK)
+		return DB_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		level = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (level < 0) {
+		buf_printf(err, "reports database: %s", sqlite3_errmsg(db->h));
+		return DB_ERROR;
+	}
+	if ((s = db_exec(db, "PRAGMA main.synchronous = EXTRA", err)) != DB_OK)
+		return s;
+	/* Guarded like every write of the file the sync job may replace. */
+	if ((s = db_reports_begin(db, err)) == DB_OK) {
+		s = feedback_writeback(db, it, err);
+		if (s == DB_OK)
+			s = db_exec(db, "COMMIT", err);
+		if (s != DB_OK)
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	snprintf(restore, sizeof(restore), "PRAGMA main.synchronous = %d",
+	    level);
+	if (sqlite3_exec(db->h, restore, NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("reports database: %s", sqlite3_errmsg(db->h));
 	return s;
 }
 
@@ -340,20 +412,12 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 	for (i = 0; i < n; i++) {
 		struct feedback_item *it = &items[i];
 
-		if (it->writeback) {
-			/* Both databases in one transaction: written and
-			 * marked done together. */
-			if ((s = db_reports_begin(db, err)) != DB_OK)
-				goto out;
-			if ((s = feedback_writeback(db, it, err)) != DB_OK ||
-			    (s = feedback_done(db, it, 0, err)) !=
-			    DB_OK ||
-			    (s = db_exec(db, "COMMIT", err)) != DB_OK) {
-				sqlite3_exec(db->h, "ROLLBACK", NULL, NULL,
-				    NULL);
-				goto out;
-			}
-		}
+		/* The row first, durably, then the flag: a crash between
+		 * repeats the write-back, the same UPDATE. */
+		if (it->writeback &&
+		    ((s = feedback_writeback_durably(db, it, err)) != DB_OK ||
+		    (s = feedback_done(db, it, 0, err)) != DB_OK))
+			goto out;
 		if (it->notice) {
 			int rc = conf->notify == NULL ? 0 : feedback_notice(
 			    spool, conf, from, from_domain, now, it, &why);

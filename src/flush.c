@@ -170,13 +170,22 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 
 /*
  * Moves queue/<name> to failed/, with failed/<name>.reason saying why,
- * durably (the reason first, so a failed message always has one).
+ * durably: the reason first, so a failed message always has one; then the
+ * message linked into failed/ and that directory synced; only then its
+ * name in queue/ removed.  Not rename(): the two halves of a rename
+ * between directories need not reach the disk together, and a power cut
+ * could keep the removal from queue/ and lose the new name in failed/
+ * (the message lost).  A move cut short after its link is finished by the
+ * next one: the link is there already (EEXIST, the same file), and the
+ * name in queue/ goes (rename() between two links of one file would do
+ * nothing, leaving the message in queue/ for ever).
  */
 static int
 flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
     struct buf *err)
 {
 	char rname[SPOOL_NAME_MAX + 16], tname[SPOOL_NAME_MAX + 24];
+	struct stat qst, fst;
 	FILE *fp;
 	int fd;
 
@@ -199,21 +208,44 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 	}
 	fclose(fp);
 	if (renameat(f->spool.failedfd, tname, f->spool.failedfd, rname) ==
-	    -1 || renameat(f->spool.queuefd, name, f->spool.failedfd, name) ==
 	    -1) {
-		buf_printf(err, "spool: moving %s to failed/: %s", name,
-		    strerror(errno));
+		buf_printf(err, "spool: failed/%s: %s", rname, strerror(errno));
 		unlinkat(f->spool.failedfd, tname, 0);
 		return -1;
 	}
-	if (fsync(f->spool.failedfd) == -1 || fsync(f->spool.queuefd) == -1) {
-		buf_printf(err, "spool: fsync: %s", strerror(errno));
+	if (linkat(f->spool.queuefd, name, f->spool.failedfd, name, 0) == -1 &&
+	    (errno != EEXIST || fstatat(f->spool.queuefd, name, &qst,
+	    AT_SYMLINK_NOFOLLOW) == -1 || fstatat(f->spool.failedfd, name,
+	    &fst, AT_SYMLINK_NOFOLLOW) == -1 || qst.st_ino != fst.st_ino ||
+	    qst.st_dev != fst.st_dev)) {
+		buf_printf(err, "spool: moving %s to failed/: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	/* In failed/ for good before it leaves queue/. */
+	if (fsync(f->spool.failedfd) == -1) {
+		buf_printf(err, "spool: fsync of failed/: %s", strerror(errno));
+		return -1;
+	}
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT) {
+		buf_printf(err, "spool: queue/%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fsync(f->spool.queuefd) == -1) {
+		buf_printf(err, "spool: fsync of queue/: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-/* Removes a delivered message: the file first, then its state. */
+/*
+ * Removes a delivered message.  What the run log and the report's owner
+ * must learn of it (recipients refused, feedback.h) is recorded first, in
+ * one transaction: once the file is gone nothing would say it again.  A
+ * crash between the record and the removal delivers the message again,
+ * with the same Message-ID, and records the same again.  Then the file,
+ * then its delivery state (a stale row is pruned by the next flush).
+ */
 static void
 flush_delivered(struct flush_ctx *f, const char *name,
     const struct spool_envelope *env, const struct smtp_outcome *out)
@@ -223,10 +255,6 @@ flush_delivered(struct flush_ctx *f, const char *name,
 
 	buf_init(&err, FLUSH_ERR_MAX);
 	buf_init(&refused, FLUSH_ERR_MAX);
-	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
-		log_warn("spool: queue/%s: delivered, but not removed", name);
-	else if (fsync(f->spool.queuefd) == -1)
-		log_warn("spool: fsync queue/");
 	/* The reply's text begins with its code ("550 5.1.1 ..."). */
 	for (i = 0; i < out->nrefused; i++) {
 		buf_printf(&refused, "%s%s refused: %s", i ? "; " : "",
@@ -237,13 +265,22 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
-	/* Some recipients refused: the report's owner is told (feedback.h). */
-	if (queue_forget(&f->db, name, &err) != DB_OK ||
+	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
 	    state_log(&f->db, env->report_id, env->occurrence, f->now,
 	    "delivered", env->message_id, refused.len ? refused.data : NULL,
 	    &err) != DB_OK || (refused.len && feedback_record(&f->db,
 	    env->report_id, env->occurrence, refused.data,
-	    f->conf->notify != NULL, &err) != DB_OK))
+	    f->conf->notify != NULL, &err) != DB_OK) ||
+	    db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		log_warnx("%s", err.data);
+		buf_reset(&err);
+	}
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
+		log_warn("spool: queue/%s: delivered, but not removed", name);
+	else if (fsync(f->spool.queuefd) == -1)
+		log_warn("spool: fsync queue/");
+	if (queue_forget(&f->db, name, &err) != DB_OK)
 		log_warnx("%s", err.data);
 	f->res->delivered++;
 	flush_tell(f, name, env, "delivered", out->code, out->reply.data,
@@ -252,7 +289,15 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	buf_release(&refused);
 }
 
-/* A message given up: 5xx, or expired; moved to failed/. */
+/*
+ * A message given up: 5xx, expired, or not a spool file.  The decision is
+ * recorded first, in one transaction with the run log and what the
+ * report's owner is told (feedback.h), and the file moves to failed/
+ * after: recorded after the move, a crash between the two left the owner
+ * never told.  A crash after the record leaves the message in queue/
+ * marked failed, and the next flush finishes the move without trying it
+ * again (flush_finish_failed).
+ */
 static int
 flush_give_up(struct flush_ctx *f, const char *name,
     const struct spool_envelope *env, const char *outcome, long code,
@@ -262,10 +307,26 @@ flush_give_up(struct flush_ctx *f, const char *name,
 	int rc = 0;
 
 	buf_init(&err, FLUSH_ERR_MAX);
+	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
+	    queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
+	    state_log(&f->db, env ? env->report_id : 0, env ?
+	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
+	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
+	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
+	    &err) != DB_OK) || db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		/* Neither recorded nor moved: tried again, nothing lost. */
+		log_warnx("message %s (report %lld): %s", env ?
+		    env->message_id : name, env ? env->report_id : 0,
+		    err.data);
+		f->res->status = FLUSH_IOERR;
+		rc = -1;
+		goto out;
+	}
 	if (flush_move_failed(f, name, why, &err) == -1) {
 		int full = errno == ENOSPC || errno == EDQUOT;
 
-		/* Still in queue/: it will be tried again, nothing lost. */
+		/* Still in queue/, marked failed: the next flush moves it. */
 		log_warnx("message %s (report %lld): %s", env ?
 		    env->message_id : name, env ? env->report_id : 0,
 		    err.data);
@@ -276,20 +337,39 @@ flush_give_up(struct flush_ctx *f, const char *name,
 	log_warnx("message %s (report %lld): %s, moved to failed/: %s",
 	    env ? env->message_id : name, env ? env->report_id : 0, outcome,
 	    why);
-	buf_reset(&err);
-	if (queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
-	    state_log(&f->db, env ? env->report_id : 0, env ?
-	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
-	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
-	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
-	    &err) != DB_OK))
-		log_warnx("%s", err.data);
 	if (strcmp(outcome, "expired") == 0)
 		f->res->expired++;
 	else
 		f->res->failed++;
 	flush_tell(f, name, env, outcome, code, why, 0);
 out:
+	buf_release(&err);
+	return rc;
+}
+
+/*
+ * A message in queue/ that the state database says was given up: a flush
+ * recorded it and died before moving it (flush_give_up).  It is moved,
+ * never tried again.
+ */
+static int
+flush_finish_failed(struct flush_ctx *f, const struct queue_entry *e)
+{
+	struct buf err;
+	const char *why = e->last_error ? e->last_error : "given up";
+	int rc = 0;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (flush_move_failed(f, e->name, why, &err) == -1) {
+		log_warnx("message %s: %s", e->name, err.data);
+		f->res->status = FLUSH_CANTCREAT;
+		rc = -1;
+	} else {
+		log_warnx("message %s: given up by an earlier flush, moved to "
+		    "failed/: %s", e->name, why);
+		f->res->failed++;
+		flush_tell(f, e->name, NULL, "failed", e->last_code, why, 0);
+	}
 	buf_release(&err);
 	return rc;
 }
@@ -381,6 +461,10 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	    &now_st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_ino != now_st.st_ino ||
 	    st.st_dev != now_st.st_dev)
 		goto out;
+	if (e->failed) {
+		rc = flush_finish_failed(f, e);
+		goto out;
+	}
 	f->res->tried++;
 	if (spool_read_envelope(fd, &env, &body, &err) == -1) {
 		struct buf why;
@@ -392,7 +476,8 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		goto out;
 	}
 	if ((ds = flush_record_occurrence(f, e->name, &env, &err)) !=
-	    DB_OK) {
+	    DB_OK || (env.occurrence == NULL && (ds = feedback_notice_queued(
+	    &f->db, e->name, &err)) != DB_OK)) {
 		log_warnx("%s", err.data);
 		f->res->status = ds == DB_TEMPFAIL ? FLUSH_TEMPFAIL :
 		    FLUSH_IOERR;

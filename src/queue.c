@@ -43,8 +43,9 @@ queue_load_state(struct db *db, struct queue_list *l, struct buf *err)
 
 	if (db == NULL || !db->has_state || l->n == 0)
 		return 0;
-	if (db_prepare(db, "SELECT attempts, next_try, last_code, last_error "
-	    "FROM state.deliveries WHERE spool_name = ?1", &st, err) != DB_OK)
+	if (db_prepare(db, "SELECT attempts, next_try, last_code, last_error, "
+	    "state = 'failed' FROM state.deliveries WHERE spool_name = ?1", &st,
+	    err) != DB_OK)
 		return -1;
 	for (i = 0; i < l->n; i++) {
 		e = &l->v[i];
@@ -64,6 +65,7 @@ queue_load_state(struct db *db, struct queue_list *l, struct buf *err)
 		    time_parse_db((const char *)t, &e->next_try) == -1)
 			e->next_try = 0;
 		e->last_code = (long)sqlite3_column_int64(st, 2);
+		e->failed = sqlite3_column_int(st, 4);
 		if (db_column_dup(st, 3, &e->last_error) == -1) {
 			buf_printf(err, "out of memory");
 			sqlite3_finalize(st);

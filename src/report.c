@@ -164,7 +164,7 @@ report_update(struct db *db, const struct report *r,
 	struct buf sql;
 	enum db_status s;
 	size_t i, n = 0;
-	int rc, bad = 0;
+	int rc, bad = 0, own_tx = 0;
 
 	buf_init(&sql, 4096);
 	bad |= buf_puts(&sql, "UPDATE ");
@@ -190,6 +190,13 @@ report_update(struct db *db, const struct report *r,
 		s = DB_ERROR;
 		goto out;
 	}
+	/* A write of its own is guarded like every write of the file that
+	 * the sync job may replace (db_reports_begin). */
+	own_tx = sqlite3_get_autocommit(db->h);
+	if (own_tx && (s = db_reports_begin(db, err)) != DB_OK) {
+		own_tx = 0;
+		goto out;
+	}
 	if ((s = db_prepare(db, sql.data, &st, err)) != DB_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, r->id);
@@ -210,6 +217,17 @@ report_update(struct db *db, const struct report *r,
 		s = sqlite3_changes(db->h) == 1 ? DB_OK : DB_NOTFOUND;
 out:
 	sqlite3_finalize(st);
+	if (own_tx) {
+		if ((s == DB_OK || s == DB_NOTFOUND) &&
+		    (rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)) !=
+		    SQLITE_OK) {
+			buf_printf(err, "report %lld: %s", r->id,
+			    sqlite3_errmsg(db->h));
+			s = db_status_of(rc);
+		}
+		if (!sqlite3_get_autocommit(db->h))
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	}
 	buf_release(&sql);
 	return s;
 }

@@ -8,12 +8,21 @@
  *   2. the message is written under tmp/ and committed by link() into
  *      queue/ under a name derived from the occurrence, which cannot
  *      succeed twice;
- *   3. then, in one transaction, the occurrence is recorded in the state
- *      database and the report marked sent = 1.
+ *   3. then the occurrence is recorded in the state database with its
+ *      run log line, in one transaction (synced), and only after that
+ *      the report is marked sent = 1.
  * A crash between 2 and 3 leaves a queued message and no record: the next
- * run finds the name taken (SPOOL_EXISTS) and does step 3 only.  The send
- * lock keeps two runs from interleaving at all; the steps above make even
- * that unnecessary for correctness.
+ * run finds the name taken (SPOOL_EXISTS) and does step 3 only; or a flush
+ * comes first and records the occurrence before it delivers the message
+ * (flush.h), and step 1 marks the report, writing the run log line that
+ * flush could not.  A crash within 3 leaves the occurrence recorded and
+ * the report unsent: step 1.
+ * Not one transaction over both databases: SQLite commits each file of
+ * it on its own when one is in WAL mode, the reports file first, so a
+ * crash could keep the report marked and lose the record and its run log
+ * line.  A report given up is likewise logged first, then marked.  The
+ * send lock keeps two runs from interleaving at all; the steps above make
+ * even that unnecessary for correctness.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -152,8 +161,8 @@ send_give_up(struct send_run *run, const struct report *r,
 	}
 	log_warnx("report %lld: given up: %s", r->id, reason);
 	buf_init(&err, SEND_ERR_MAX);
-	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
-		goto fail;
+	/* The run log first, then the report (see the top of this file): a
+	 * crash between logs it again on the next run, never not at all. */
 	if ((s = state_log(&run->db, r->id, r->occurrence ? r->occurrence :
 	    r->scheduled_at, run->now, STATE_GIVEN_UP, NULL, reason,
 	    &err)) != DB_OK)
@@ -163,8 +172,6 @@ send_give_up(struct send_run *run, const struct report *r,
 	    reason, &err) : report_mark_given_up(&run->db, r, reason, &err);
 	if (s != DB_OK && s != DB_NOTFOUND)
 		goto fail;
-	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
-		goto fail;
 	buf_release(&err);
 	run->res->given_up++;
 	if (run->res->status == SEND_OK)
@@ -172,7 +179,6 @@ send_give_up(struct send_run *run, const struct report *r,
 	send_tell(run, r, source, "given up", NULL, reason);
 	return STEP_DONE;
 fail:
-	sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
 	{
 		enum send_step step = send_db_failed(run, r, s, err.data);
 
@@ -199,16 +205,8 @@ send_defer(struct send_run *run, const struct report *r, const char *reason)
 	buf_init(&err, SEND_ERR_MAX);
 	if (r->last_error && strcmp(r->last_error, reason) == 0)
 		goto out;	/* said already: no write every minute */
-	if ((s = db_reports_begin(&run->db, &err)) == DB_OK) {
-		s = report_set_error(&run->db, r, reason, &err);
-		if (s == DB_NOTFOUND)
-			s = DB_OK;	/* the row changed meanwhile */
-		if (s == DB_OK)
-			s = db_exec(&run->db, "COMMIT", &err);
-		if (s != DB_OK)
-			sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
-	}
-	if (s != DB_OK)
+	s = report_set_error(&run->db, r, reason, &err);
+	if (s != DB_OK && s != DB_NOTFOUND)	/* NOTFOUND: the row changed */
 		log_warnx("report %lld: %s", r->id, err.data);
 out:
 	buf_release(&err);
@@ -303,8 +301,8 @@ send_recurrence(struct send_run *run, const struct report *r)
 }
 
 /*
- * Step 3 of the crash ordering: record the occurrence and mark the report
- * sent, in one transaction over both databases.
+ * Step 3 of the crash ordering: record the occurrence, then mark the
+ * report sent.
  */
 static enum send_step
 send_record(struct send_run *run, const struct report *r, const char *source,
@@ -314,7 +312,7 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 	enum db_status s;
 
 	buf_init(&err, SEND_ERR_MAX);
-	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
+	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
 		goto fail;
 	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
 	    message_id, spool_name, run->now, r->title, r->recipients,
@@ -322,11 +320,12 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 		goto fail;
 	if (run->recurring && (s = send_log_coalesced(run, r, &err)) != DB_OK)
 		goto fail;
+	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
+		goto fail;
+	/* Recorded: from here on a crash leaves step 1 to mark it. */
 	s = run->recurring ? report_advance(&run->db, r, run->next, run->now,
 	    NULL, &err) : report_mark_sent(&run->db, r, run->now, NULL, &err);
 	if (s != DB_OK && s != DB_NOTFOUND)
-		goto fail;
-	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
 		goto fail;
 	buf_release(&err);
 	if (repaired) {
@@ -342,7 +341,8 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 fail:
 	sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
 	{
-		/* The message is queued; the next run records it. */
+		/* The message is queued; the next run records it, or,
+		 * recorded, marks the report (step 1). */
 		enum send_step step = send_db_failed(run, r, s, err.data);
 
 		buf_release(&err);
@@ -362,24 +362,38 @@ send_record_repair(struct send_run *run, const struct report *r,
 {
 	struct buf err;
 	enum db_status s;
+	int added = 0;
 
 	buf_init(&err, SEND_ERR_MAX);
+	/* Recorded by flush, which found the message queued after a crash
+	 * before step 3: the run log does not have it yet. */
+	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK ||
+	    (s = state_log_queued_missing(&run->db, r->id, r->occurrence,
+	    &added, &err)) != DB_OK || (added && run->recurring &&
+	    (s = send_log_coalesced(run, r, &err)) != DB_OK) ||
+	    (s = db_exec(&run->db, "COMMIT", &err)) != DB_OK) {
+		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
 	s = run->recurring ? report_advance(&run->db, r, run->next,
 	    spooled_at ? spooled_at : run->now, delivery_error, &err) :
 	    report_mark_sent(&run->db, r, spooled_at ? spooled_at : run->now,
 	    delivery_error, &err);
-	if (s != DB_OK && s != DB_NOTFOUND) {
-		enum send_step step = send_db_failed(run, r, s, err.data);
-
-		buf_release(&err);
-		return step;
-	}
+	if (s != DB_OK && s != DB_NOTFOUND)
+		goto fail;
 	buf_release(&err);
 	log_info("report %lld: occurrence %s was already queued; marked sent",
 	    r->id, r->occurrence);
 	run->res->repaired++;
 	send_tell(run, r, NULL, "already queued", NULL, NULL);
 	return STEP_DONE;
+fail:
+	{
+		enum send_step step = send_db_failed(run, r, s, err.data);
+
+		buf_release(&err);
+		return step;
+	}
 }
 
 /* The JSON of report r, loaded only when the fallback needs it. */

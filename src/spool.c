@@ -7,7 +7,9 @@
  * (fsync'ed before the link, and the directory fsync'ed after it, which
  * matters on SD cards that lose power).  link() rather than rename(): it
  * refuses to replace a message already queued under the same name, which
- * is how a report occurrence is spooled at most once.
+ * is how a report occurrence is spooled at most once.  The directories
+ * themselves are made durable in their parents when spool_open makes
+ * them, before anything is committed into them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,17 +27,19 @@
 
 
 static int
-spool_open_subdir(struct spool *s, const char *name, int create,
+spool_open_subdir(struct spool *s, const char *name, int create, int *made,
     struct buf *err)
 {
 	int fd;
 
-	if (create && mkdirat(s->dirfd, name, 0700) == -1 &&
-	    errno != EEXIST) {
-		buf_printf(err, "spool: cannot create '%s/%s': %s", s->path,
-		    name, strerror(errno));
-		return -1;
-	}
+	if (create && mkdirat(s->dirfd, name, 0700) == -1) {
+		if (errno != EEXIST) {
+			buf_printf(err, "spool: cannot create '%s/%s': %s",
+			    s->path, name, strerror(errno));
+			return -1;
+		}
+	} else if (create)
+		*made = 1;
 	fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		buf_printf(err, "spool: cannot open '%s/%s': %s", s->path,
@@ -43,31 +47,82 @@ spool_open_subdir(struct spool *s, const char *name, int create,
 	return fd;
 }
 
+/*
+ * Makes the entry of a directory just created durable: fsync of the
+ * directory holding it.  Without it a power cut may take the new
+ * directory away, with every message committed into it meanwhile.
+ */
+static int
+spool_sync_parent(const char *dir, struct buf *err)
+{
+	char parent[PATH_MAX];
+	size_t len = strlen(dir);
+	int fd, rc = 0;
+
+	/* The parent of "a/b/" is "a", of "b" ".", of "/b" "/". */
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	while (len > 0 && dir[len - 1] != '/')
+		len--;
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		buf_printf(err, "spool: '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (len == 0)
+		snprintf(parent, sizeof(parent), ".");
+	else
+		snprintf(parent, sizeof(parent), "%.*s", (int)len, dir);
+	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		buf_printf(err, "spool: fsync of '%s': %s", parent,
+		    strerror(errno));
+		rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 int
 spool_open(struct spool *s, const char *dir, int create, struct buf *err)
 {
-	int saved;
+	int saved, made = 0;
 
 	s->dirfd = s->tmpfd = s->queuefd = s->failedfd = -1;
 	if ((s->path = strdup(dir)) == NULL) {
 		buf_printf(err, "spool: out of memory");
 		return -1;
 	}
-	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		buf_printf(err, "spool: cannot create '%s': %s", dir,
-		    strerror(errno));
+	if (create && mkdir(dir, 0700) == -1) {
+		if (errno != EEXIST) {
+			buf_printf(err, "spool: cannot create '%s': %s", dir,
+			    strerror(errno));
+			goto fail;
+		}
+	} else if (create && spool_sync_parent(dir, err) == -1)
 		goto fail;
-	}
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd == -1) {
 		buf_printf(err, "spool: cannot open '%s': %s", dir,
 		    strerror(errno));
 		goto fail;
 	}
-	if ((s->tmpfd = spool_open_subdir(s, "tmp", create, err)) == -1 ||
-	    (s->queuefd = spool_open_subdir(s, "queue", create, err)) == -1 ||
-	    (s->failedfd = spool_open_subdir(s, "failed", create, err)) == -1)
+	if ((s->tmpfd = spool_open_subdir(s, "tmp", create, &made,
+	    err)) == -1 ||
+	    (s->queuefd = spool_open_subdir(s, "queue", create, &made,
+	    err)) == -1 ||
+	    (s->failedfd = spool_open_subdir(s, "failed", create, &made,
+	    err)) == -1)
 		goto fail;
+	/* The subdirectories made, durable before a message goes in. */
+	if (made && fsync(s->dirfd) == -1) {
+		buf_printf(err, "spool: fsync of '%s': %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
 	return 0;
 fail:
 	saved = errno;

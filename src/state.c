@@ -85,6 +85,37 @@ state_log(struct db *db, long long report_id, const char *occurrence,
 }
 
 enum db_status
+state_log_queued_missing(struct db *db, long long report_id,
+    const char *occurrence, int *added, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	*added = 0;
+	s = db_prepare(db, "INSERT INTO state.runlog (report_id, scheduled_at,"
+	    " handled_at, outcome, message_id, error) "
+	    "SELECT report_id, scheduled_at, spooled_at, '" STATE_QUEUED "', "
+	    "message_id, NULL FROM state.occurrences "
+	    "WHERE report_id = ?1 AND scheduled_at = ?2 AND NOT EXISTS "
+	    "(SELECT 1 FROM state.runlog WHERE report_id = ?1 AND "
+	    "scheduled_at = ?2 AND outcome = '" STATE_QUEUED "')", &st, err);
+	if (s != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, report_id);
+	db_bind_text(st, 2, occurrence);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		buf_printf(err, "state database: run log: %s",
+		    sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	} else
+		*added = sqlite3_changes(db->h) > 0;
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum db_status
 state_record_queued(struct db *db, long long report_id,
     const char *occurrence, const char *message_id, const char *spool_name,
     const char *now, const char *title, const char *recipients,
