@@ -41,6 +41,7 @@ when any promise is broken, 2 when the exploration itself failed.
 import argparse
 import collections
 import concurrent.futures
+import ctypes
 import email
 import email.policy
 import json
@@ -48,6 +49,7 @@ import os
 import re
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -336,6 +338,51 @@ SCENARIOS = [SendScenario, FlushScenario, FeedbackScenario,
 # Recording
 
 
+def file_identity(path):
+    """The identity src/fileid.c gives the file at path: "dev:ino" and,
+    where the kernel knows it, ":birth.nanoseconds" (statx, by its
+    syscall number: the Python of this machine has no wrapper)."""
+    st = os.stat(path)
+    ident = "%d:%d" % (st.st_dev, st.st_ino)
+    nr = {"x86_64": 332, "aarch64": 291}.get(os.uname().machine)
+    if nr is None:
+        return ident
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)
+    if libc.syscall(nr, -100, os.fsencode(path), 0, 0x800, buf) != 0:
+        return ident
+    mask, = struct.unpack_from("I", buf, 0)
+    if not mask & 0x800:
+        return ident
+    sec, nsec = struct.unpack_from("qI", buf, 80)
+    return "%s:%d.%09d" % (ident, sec, nsec)
+
+
+def carry_identity(scenario, root):
+    """A power cut keeps every file the file it was; a crash state built
+    here is made of new files.  So the identity of the reports file that
+    the state database recorded (db_reports_begin, which tells a journal
+    of this file from one of a file the sync job replaced) is carried over
+    to the file that stands for it in the state."""
+    old = getattr(scenario, "reports_ident", None)
+    path = os.path.join(root, REPORTS_DB)
+    state = os.path.join(root, "spool", "state.db")
+    if old is None or not os.path.exists(path) or \
+            not os.path.exists(state):
+        return
+    try:
+        c = sqlite3.connect(state, timeout=10)
+        try:
+            with c:
+                c.execute("UPDATE meta SET value = ? WHERE key = "
+                          "'reports_ident' AND value = ?",
+                          (file_identity(path), old))
+        finally:
+            c.close()
+    except sqlite3.Error:
+        pass        # a damaged state database is the state under test
+
+
 def record(binary, scenario, workdir, strace="strace"):
     """Prepares the scenario's box, runs its command under strace, and
     returns the fsmodel.CrashSpace of that run."""
@@ -358,6 +405,9 @@ def record(binary, scenario, workdir, strace="strace"):
             raise RuntimeError("%s: the recorded run exited %d: %s" % (
                 scenario.name, r.returncode, r.stderr))
         scenario.recorded_messages = sink.take()
+        if os.path.exists(os.path.join(root, REPORTS_DB)):
+            scenario.reports_ident = file_identity(
+                os.path.join(root, REPORTS_DB))
     finally:
         sink.stop()
     ops = fsmodel.parse_trace(trace, root, initial, root, ACCEPT_RE)
@@ -604,6 +654,7 @@ def explore(binary, scenario, space, opts, keepdir, log):
             w.n += 1
             root = os.path.join(w.base, "s%d" % w.n)
             fsmodel.materialize(state, root)
+            carry_identity(scenario, root)
             write_conf(root, w.sink.port, scenario.table)
             bad = check_state(binary, scenario, state, root, w.sink)
             return state, root, bad
