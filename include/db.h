@@ -80,7 +80,7 @@ enum db_status	db_open(struct db *db, const struct conf *conf, int flags,
 		    struct buf *err);
 
 /*
- * Begins a write transaction on the reports database (BEGIN IMMEDIATE,
+ * Begins a write transaction on the reports database (db_begin(),
  * over the state database too).  Before, it records the file's identity
  * in the state database, so that a journal this write may leave behind is
  * known for the old file's once the sync job replaced it (db_open sets
@@ -105,10 +105,17 @@ enum db_status	db_status_of(int rc);
 enum db_status	db_status_at(sqlite3 *h, int rc);
 
 /*
- * Runs one statement without results (BEGIN IMMEDIATE, COMMIT...).  On
+ * Runs one statement without results (COMMIT, a PRAGMA...).  On
  * failure err gets the reason.
  */
 enum db_status	db_exec(struct db *db, const char *sql, struct buf *err);
+
+/*
+ * Begins a transaction that each database joins when first written (the
+ * transactions here write one database each: see db.c).  End it with
+ * COMMIT or ROLLBACK (db_exec).  DB_OK, DB_TEMPFAIL, DB_ERROR.
+ */
+enum db_status	db_begin(struct db *db, struct buf *err);
 
 /* Prepares sql; on failure err gets SQLite's reason and *st is NULL. */
 enum db_status	db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,

@@ -12,6 +12,9 @@
  *		smtp_outcome_release(&out);
  *		stop the run on SMTP_UNAVAILABLE or SMTP_CONFIG
  *	smtp_session_free(s);			sends QUIT if connected
+ *	...
+ *	smtp_global_cleanup();			at exit: libcurl's global state,
+ *						started by the first session
  *
  * The code is in smtp.c (options, session, classification) and
  * smtp_dialogue.c (following the dialogue through libcurl's callbacks).
@@ -216,5 +219,11 @@ void	smtp_probe_release(struct smtp_probe *p);
  */
 enum smtp_status	smtp_probe(const struct smtp_options *opts,
 			    struct smtp_probe *p);
+
+/*
+ * Ends libcurl's global state if a session started it; safe when none
+ * did, and twice.  Call it once, at exit, with no session left.
+ */
+void	smtp_global_cleanup(void);
 
 #endif

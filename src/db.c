@@ -3,11 +3,13 @@
  *
  * The reports file belongs to the sync job, which may replace it with a
  * fresh copy at any time, and may be the BI application's own database:
- * only a file we created (PRAGMA application_id) is migrated or put in
- * WAL mode; any other is read, and written only in the contract's columns
- * (table.c).  The state file is ours alone, in WAL mode, and is written
- * with synchronous=FULL, because a lost occurrence record could mean a
- * report sent twice.
+ * only a file we created (PRAGMA application_id) is migrated; any other is
+ * read, and written only in the contract's columns (table.c).  Both files
+ * use a rollback journal (db_ready_state and db_prepare_reports say why).
+ * The state file is ours alone, and is written with synchronous=EXTRA,
+ * because a lost occurrence record could mean a report sent twice: with
+ * a rollback journal, a commit is the unlink of the journal, which only
+ * EXTRA makes durable (it syncs the directory after it).
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -129,6 +131,19 @@ db_exec(struct db *db, const char *sql, struct buf *err)
 }
 
 enum db_status
+db_begin(struct db *db, struct buf *err)
+{
+	/*
+	 * Deferred: each database joins the transaction when it is first
+	 * written.  BEGIN IMMEDIATE would take both the reports and the
+	 * state database into it, and SQLite would then write a super-journal
+	 * beside the reports file, the sync job's, even for a transaction
+	 * that changes the state database alone.
+	 */
+	return db_exec(db, "BEGIN", err);
+}
+
+enum db_status
 db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
     struct buf *err)
 {
@@ -244,7 +259,7 @@ db_run_migrations(struct db *db, const char *label, const struct migration *m,
 			s = DB_ERROR;
 			break;
 		}
-		if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
+		if ((s = db_begin(db, err)) != DB_OK)
 			break;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
 		    m[i].version);
@@ -283,13 +298,14 @@ db_migrate(struct db *db, const char *label, const struct migration *m,
 	    err);
 }
 
-/* Sets WAL; a file already in WAL mode is not written to. */
+/* Sets the rollback journal; a file already in that mode is not written
+ * to.  A state database of an earlier version leaves WAL here. */
 static enum db_status
-db_set_wal(struct db *db, const char *schema, struct buf *err)
+db_set_journal(struct db *db, const char *schema, struct buf *err)
 {
 	char sql[64];
 
-	snprintf(sql, sizeof(sql), "PRAGMA %s.journal_mode = WAL", schema);
+	snprintf(sql, sizeof(sql), "PRAGMA %s.journal_mode = DELETE", schema);
 	return db_exec(db, sql, err);
 }
 
@@ -332,12 +348,12 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 	} else if (flags & DB_READONLY) {
 		oflags |= SQLITE_OPEN_READONLY;
 		mode = "mode=ro";
-	} else if (flags & DB_CREATE) {
-		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-		mode = "mode=rwc";
 	} else {
-		oflags |= SQLITE_OPEN_READWRITE;
-		mode = "mode=rw";
+		/* The URI's mode says whether this file may be created; the
+		 * flags allow it, so that the state database can be attached
+		 * with mode=rwc. */
+		oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		mode = flags & DB_CREATE ? "mode=rwc" : "mode=rw";
 	}
 	if (db_uri(&uri, path, mode) == -1) {
 		buf_printf(err, "%s database '%s': path too long", label, path);
@@ -506,7 +522,7 @@ db_prepare_state(const char *path, long busy_ms, int create, char *ident,
 	    "state", busy_ms, err);
 	if (s != DB_OK)
 		return s;
-	if (create && ((s = db_set_wal(&st, "main", err)) != DB_OK ||
+	if (create && ((s = db_set_journal(&st, "main", err)) != DB_OK ||
 	    (s = db_migrate(&st, "state", state_migrations,
 	    state_migrations_count, err)) != DB_OK)) {
 		/* "database: disk I/O error": which one, where? */
@@ -535,6 +551,37 @@ out:
 }
 
 /*
+ * Reads the identity of the reports file last written, recorded in the
+ * state database at path, on a read-only connection of its own.  0 (out
+ * is "" when none was recorded), or -1 when it cannot be read.
+ */
+static int
+db_read_ident(const char *path, char *out, size_t size)
+{
+	struct db st = { 0 };
+	sqlite3_stmt *q = NULL;
+	struct buf err;
+	int rc = -1;
+
+	*out = '\0';
+	buf_init(&err, 1024);
+	if (access(path, F_OK) == -1 || db_open_file(&st, path, DB_READONLY,
+	    0, "state", 1000, &err) != DB_OK)
+		goto out;
+	if (sqlite3_prepare_v2(st.h, "SELECT value FROM meta WHERE key = '"
+	    DB_META_REPORTS_IDENT "'", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+			snprintf(out, size, "%s", sqlite3_column_text(q, 0));
+		rc = 0;
+	}
+out:
+	sqlite3_finalize(q);
+	db_close(&st);
+	buf_release(&err);
+	return rc;
+}
+
+/*
  * The sync job renames fresh copies over the reports file, and a run
  * killed in the middle of a write leaves its journal beside the path:
  * SQLite would play that journal into the new file, which then is
@@ -546,11 +593,12 @@ out:
  * SQLite, whose recovery it is.
  */
 static enum db_status
-db_guard_journal(const char *path, const char *recorded, int readonly,
+db_guard_journal(const char *path, const char *state_path, int readonly,
     int *immutable, struct buf *err)
 {
 	static const char *const suffixes[] = { "-journal", "-wal", "-shm" };
-	char ident[FILEID_MAX], from[PATH_MAX], to[PATH_MAX + 8];
+	char ident[FILEID_MAX], recorded[FILEID_MAX], from[PATH_MAX],
+	    to[PATH_MAX + 8];
 	int found = 0;
 	size_t i;
 
@@ -560,7 +608,14 @@ db_guard_journal(const char *path, const char *recorded, int readonly,
 		if (access(from, F_OK) == 0)
 			found = 1;
 	}
-	if (!found || *recorded == '\0')
+	/*
+	 * Only then is the state database asked, on a connection of its
+	 * own: the reports file must not be open yet, since SQLite reads it
+	 * (and plays its journal) as soon as any statement is prepared on a
+	 * connection that holds it.
+	 */
+	if (!found || state_path == NULL || db_read_ident(state_path,
+	    recorded, sizeof(recorded)) == -1 || *recorded == '\0')
 		return DB_OK;
 	fileid_of(path, ident, sizeof(ident));
 	if (*ident == '\0' || strcmp(ident, recorded) == 0)
@@ -613,7 +668,7 @@ db_reports_begin(struct db *db, struct buf *err)
 		snprintf(db->reports_ident, sizeof(db->reports_ident), "%s",
 		    ident);
 	}
-	if ((s = db_exec(db, "BEGIN IMMEDIATE", err)) != DB_OK)
+	if ((s = db_begin(db, err)) != DB_OK)
 		return s;
 	/* Replaced since it was opened: what would be written is lost with
 	 * the old file, and its journal would lie beside the new one. */
@@ -627,81 +682,147 @@ db_reports_begin(struct db *db, struct buf *err)
 	return DB_OK;
 }
 
+/* Attaches the state database at path as "state". */
+static enum db_status
+db_attach_state(struct db *db, const char *path, int readonly,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf uri;
+	enum db_status s;
+
+	buf_init(&uri, PATH_MAX * 3 + 64);
+	if (db_uri(&uri, path, readonly ? "mode=ro" : "mode=rwc") == -1) {
+		buf_printf(err, "spool directory path too long");
+		s = DB_ERROR;
+		goto out;
+	}
+	if ((s = db_prepare(db, "ATTACH DATABASE ? AS state", &st, err)) !=
+	    DB_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, uri.data, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		s = db_fail(db, sqlite3_errcode(db->h), "state database", err);
+	else
+		db->has_state = 1;
+out:
+	sqlite3_finalize(st);
+	buf_release(&uri);
+	return s;
+}
+
+/*
+ * Attaches the state database, ready: a run that finds it migrated and in
+ * its journal mode opens it once, writing nothing; one that does not
+ * brings it there first on a connection of its own (db_prepare_state) and
+ * attaches it again.  Reads the identity of the reports file last written.
+ *
+ * A rollback journal, not WAL: a WAL's -wal and -shm files are made and
+ * removed by every connection, reader or not, and an idle tick, run every
+ * minute for years on an SD card, must write nothing.  The writes come in
+ * few transactions (a batch each), where WAL's one sync less hardly
+ * counts.
+ */
+static enum db_status
+db_ready_state(struct db *db, const char *path, int flags, long busy_ms,
+    struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int version = -1, journal = 0;
+
+	if ((s = db_attach_state(db, path, flags & DB_READONLY, err)) !=
+	    DB_OK)
+		return s;
+	if (!(flags & DB_READONLY)) {
+		if (db_query_int(db, "PRAGMA state.user_version", &version,
+		    err) != DB_OK)
+			version = -1;
+		if (sqlite3_prepare_v2(db->h, "PRAGMA state.journal_mode", -1,
+		    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0))
+			journal = strcmp((const char *)sqlite3_column_text(st,
+			    0), "delete") == 0;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (version != (int)state_migrations_count || !journal) {
+			db_exec(db, "DETACH DATABASE state", err);
+			db->has_state = 0;
+			buf_reset(err);
+			if ((s = db_prepare_state(path, busy_ms, 1,
+			    db->reports_ident, sizeof(db->reports_ident),
+			    err)) != DB_OK ||
+			    (s = db_attach_state(db, path, 0, err)) != DB_OK)
+				return s;
+		}
+		if ((s = db_exec(db, "PRAGMA state.synchronous = EXTRA", err)) !=
+		    DB_OK)
+			return s;
+		/* SQLite opens a file it may not write read-only, silently:
+		 * say so now, not at the first write. */
+		if (sqlite3_db_readonly(db->h, "state") == 1) {
+			buf_printf(err, "state database '%s' cannot be written",
+			    path);
+			db_put_rofs(path, err);
+			return DB_ERROR;
+		}
+	}
+	/* Nothing to read is no reason to fail: the guard then does not
+	 * act, as before there was one. */
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM state.meta WHERE "
+	    "key = '" DB_META_REPORTS_IDENT "'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(db->reports_ident, sizeof(db->reports_ident), "%s",
+		    sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return DB_OK;
+}
+
 enum db_status
 db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 {
-	struct buf state_path, uri;
+	struct buf state_path;
 	enum db_status s;
-	int state_exists, immutable = 0;
+	int state, immutable = 0;
 
 	memset(db, 0, sizeof(*db));
 	snprintf(db->reports_path, sizeof(db->reports_path), "%s",
 	    conf->db_path);
 	buf_init(&state_path, PATH_MAX);
-	buf_init(&uri, PATH_MAX * 3 + 64);
-	if ((flags & (DB_STATE | DB_STATE_ONLY)) && buf_printf(&state_path,
-	    "%s/%s", conf->spool_dir, DB_STATE_FILE) == -1) {
-		buf_printf(err, "spool directory path too long");
-		s = DB_ERROR;
-		goto out;
-	}
-	state_exists = state_path.len && access(state_path.data, F_OK) == 0;
-	/* The state database first: it knows which file wrote last. */
-	if ((flags & (DB_STATE | DB_STATE_ONLY)) && (!(flags & DB_READONLY) ||
-	    state_exists) && (s = db_prepare_state(state_path.data,
-	    conf->busy_timeout_ms, !(flags & DB_READONLY), db->reports_ident,
-	    sizeof(db->reports_ident), err)) != DB_OK)
-		goto out;
-	if (flags & DB_STATE_ONLY) {
-		s = db_open_file(db, ":memory:", DB_CREATE, 0, "memory",
-		    conf->busy_timeout_ms, err);
-		if (s != DB_OK)
-			goto out;
+	if (flags & DB_STATE_ONLY)
 		flags |= DB_STATE;
-	} else {
-		if ((s = db_guard_journal(conf->db_path, db->reports_ident,
-		    flags & DB_READONLY, &immutable, err)) != DB_OK ||
-		    (s = db_open_file(db, conf->db_path, flags, immutable,
-		    "reports", conf->busy_timeout_ms, err)) != DB_OK)
-			goto out;
-		if ((s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
-			goto fail;
-	}
-	if (!(flags & DB_STATE))
-		goto out;
-	if ((flags & DB_READONLY) && !state_exists)
-		goto out;	/* nothing was ever spooled */
-	if (db_uri(&uri, state_path.data, (flags & DB_READONLY) ? "mode=ro" :
-	    "mode=rw") == -1) {
+	if ((flags & DB_STATE) && buf_printf(&state_path, "%s/%s",
+	    conf->spool_dir, DB_STATE_FILE) == -1) {
 		buf_printf(err, "spool directory path too long");
 		s = DB_ERROR;
+		goto out;
+	}
+	/* Read-only, a missing state database: nothing was ever spooled. */
+	state = (flags & DB_STATE) && (!(flags & DB_READONLY) ||
+	    access(state_path.data, F_OK) == 0);
+	/* A journal beside the reports file that belongs to another file is
+	 * set aside before SQLite can read it (db_guard_journal). */
+	if (!(flags & DB_STATE_ONLY) && (s = db_guard_journal(conf->db_path,
+	    state ? state_path.data : NULL, flags & DB_READONLY, &immutable,
+	    err)) != DB_OK)
+		goto out;
+	if ((s = db_open_file(db, flags & DB_STATE_ONLY ? ":memory:" :
+	    conf->db_path, flags & DB_STATE_ONLY ? DB_CREATE : flags,
+	    immutable, flags & DB_STATE_ONLY ? "memory" : "reports",
+	    conf->busy_timeout_ms, err)) != DB_OK)
+		goto out;
+	if (state && (s = db_ready_state(db, state_path.data, flags,
+	    conf->busy_timeout_ms, err)) != DB_OK)
 		goto fail;
-	}
-	{
-		sqlite3_stmt *st = NULL;
-
-		if ((s = db_prepare(db, "ATTACH DATABASE ? AS state", &st,
-		    err)) != DB_OK)
-			goto fail;
-		sqlite3_bind_text(st, 1, uri.data, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			s = db_fail(db, sqlite3_errcode(db->h), "state database",
-			    err);
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-	}
-	db->has_state = 1;
-	if (!(flags & DB_READONLY) &&
-	    (s = db_exec(db, "PRAGMA state.synchronous = FULL", err)) != DB_OK)
+	if (flags & DB_STATE_ONLY)
+		goto out;
+	if ((s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
 		goto fail;
 	goto out;
 fail:
 	db_close(db);
 out:
 	buf_release(&state_path);
-	buf_release(&uri);
 	return s;
 }
 

@@ -265,7 +265,7 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
-	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
+	if (db_begin(&f->db, &err) != DB_OK ||
 	    state_log(&f->db, env->report_id, env->occurrence, f->now,
 	    "delivered", env->message_id, refused.len ? refused.data : NULL,
 	    &err) != DB_OK || (refused.len && feedback_record(&f->db,
@@ -304,22 +304,26 @@ flush_give_up(struct flush_ctx *f, const char *name,
     const char *why)
 {
 	struct buf err;
+	enum db_status s;
 	int rc = 0;
 
 	buf_init(&err, FLUSH_ERR_MAX);
-	if (db_exec(&f->db, "BEGIN IMMEDIATE", &err) != DB_OK ||
-	    queue_record_failed(&f->db, name, code, why, &err) != DB_OK ||
-	    state_log(&f->db, env ? env->report_id : 0, env ?
+	if ((s = db_begin(&f->db, &err)) != DB_OK ||
+	    (s = queue_record_failed(&f->db, name, code, why, &err)) !=
+	    DB_OK || (s = state_log(&f->db, env ? env->report_id : 0, env ?
 	    env->occurrence : NULL, f->now, outcome, env ? env->message_id :
-	    NULL, why, &err) != DB_OK || (env && feedback_record(&f->db,
+	    NULL, why, &err)) != DB_OK || (env && (s = feedback_record(&f->db,
 	    env->report_id, env->occurrence, why, f->conf->notify != NULL,
-	    &err) != DB_OK) || db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+	    &err)) != DB_OK) || (s = db_exec(&f->db, "COMMIT", &err)) !=
+	    DB_OK) {
 		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
 		/* Neither recorded nor moved: tried again, nothing lost. */
 		log_warnx("message %s (report %lld): %s", env ?
 		    env->message_id : name, env ? env->report_id : 0,
 		    err.data);
-		f->res->status = FLUSH_IOERR;
+		/* Busy, or a full disk: the next run. */
+		f->res->status = s == DB_TEMPFAIL ? FLUSH_TEMPFAIL :
+		    FLUSH_IOERR;
 		rc = -1;
 		goto out;
 	}
@@ -630,7 +634,9 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 			break;
 	}
 done:
-	if (res->status == FLUSH_OK || res->status == FLUSH_DEFERRED) {
+	/* Every message waiting out its backoff is an idle run: no write. */
+	if (res->tried > 0 && (res->status == FLUSH_OK ||
+	    res->status == FLUSH_DEFERRED)) {
 		if (state_meta_set(&f.db, "last_flush", f.now, &err) != DB_OK)
 			log_warnx("%s", err.data);
 	}

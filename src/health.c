@@ -192,6 +192,20 @@ health_spool(struct health_ctx *c, struct queue_list *q,
 		health_unreadable(c, c->err.data);
 		goto out;
 	}
+	{
+		struct statvfs vfs;
+
+		/* Readable, but nothing can be spooled or delivered. */
+		if (statvfs(c->conf->spool_dir, &vfs) == 0 &&
+		    (vfs.f_flag & ST_RDONLY)) {
+			buf_printf(&c->msg, "the spool %s is on a read-only "
+			    "file system: nothing can be spooled, and flush "
+			    "cannot remove what it would deliver",
+			    c->conf->spool_dir);
+			buf_printf(&c->fix, "remount it read-write");
+			health_add(c, HEALTH_SPOOL_UNSAFE);
+		}
+	}
 	c->h->queued = q->n;
 	c->h->failed = failed->n;
 	for (i = 0; i < q->n; i++)

@@ -27,6 +27,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "priv.h"
+#include "smtp.h"
 #include "spool.h"
 #include "zones.h"
 
@@ -393,16 +394,10 @@ run:
 		return rc;
 	}
 
-	/* Once, before any thread or handle: libcurl's rule. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_warnx("cannot initialise libcurl");
-		conf_release(&app.conf);
-		buf_release(&err);
-		return EXIT_SOFTWARE;
-	}
 	optind = 1;
 	rc = cmd->run(&app, argc, argv);
-	curl_global_cleanup();
+	/* libcurl (and its TLS library) started only if a message went. */
+	smtp_global_cleanup();
 
 	/* Data that did not reach stdout is a failure (a full disk). */
 	if (fflush(stdout) == EOF || ferror(stdout)) {

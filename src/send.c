@@ -312,7 +312,7 @@ send_record(struct send_run *run, const struct report *r, const char *source,
 	enum db_status s;
 
 	buf_init(&err, SEND_ERR_MAX);
-	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK)
+	if ((s = db_begin(&run->db, &err)) != DB_OK)
 		goto fail;
 	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
 	    message_id, spool_name, run->now, r->title, r->recipients,
@@ -367,7 +367,7 @@ send_record_repair(struct send_run *run, const struct report *r,
 	buf_init(&err, SEND_ERR_MAX);
 	/* Recorded by flush, which found the message queued after a crash
 	 * before step 3: the run log does not have it yet. */
-	if ((s = db_exec(&run->db, "BEGIN IMMEDIATE", &err)) != DB_OK ||
+	if ((s = db_begin(&run->db, &err)) != DB_OK ||
 	    (s = state_log_queued_missing(&run->db, r->id, r->occurrence,
 	    &added, &err)) != DB_OK || (added && run->recurring &&
 	    (s = send_log_coalesced(run, r, &err)) != DB_OK) ||
@@ -821,6 +821,58 @@ send_parse_from(struct send_run *run)
 	return 0;
 }
 
+/*
+ * Records what the run saw, in one transaction: last_send (`status` tells
+ * when send last went through every due report) and the real clock for
+ * the clock guard, which a replay (--now) never moves: it is no evidence
+ * of the time.  A run that did nothing writes nothing, so that the tick a box runs
+ * every minute for years costs its SD card no write and no sync, but for
+ * one an hour (SEND_IDLE_RECORD_S) that keeps both facts fresh.
+ */
+#define SEND_IDLE_RECORD_S	3600
+
+/* Whether t, a time recorded earlier, is recent enough for an idle run. */
+static int
+send_fresh(time_t t, time_t now)
+{
+	return t != 0 && t <= now && now - t < SEND_IDLE_RECORD_S;
+}
+
+static void
+send_record_run(struct send_run *run, int did_work)
+{
+	const struct send_options *opt = run->opt;
+	struct clock_state cs;
+	char last[TIME_DB_LEN + 8];
+	struct buf err;
+	enum db_status s;
+	time_t t = 0;
+	int ok = run->res->status == SEND_OK ||
+	    run->res->status == SEND_DATAERR;
+
+	if (!run->db.has_state || (!ok && opt->clock_by == NULL))
+		return;
+	buf_init(&err, SEND_ERR_MAX);
+	if (!did_work && state_meta_get(&run->db, "last_send", last,
+	    sizeof(last), &err) == DB_OK && time_parse_db(last, &t) == 0 &&
+	    send_fresh(t, opt->now) && (opt->clock_by == NULL ||
+	    (clock_inspect(&run->db, opt->now, 0, &cs, &err) == DB_OK &&
+	    send_fresh(cs.mark, opt->now))))
+		goto out;	/* idle, and recorded not long ago */
+	buf_reset(&err);
+	if ((s = db_begin(&run->db, &err)) != DB_OK ||
+	    (ok && (s = state_meta_set(&run->db, "last_send", run->now,
+	    &err)) != DB_OK) ||
+	    (opt->clock_by != NULL && (s = clock_record(&run->db, opt->now,
+	    opt->clock_by, &err)) != DB_OK) ||
+	    (s = db_exec(&run->db, "COMMIT", &err)) != DB_OK) {
+		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+		log_warnx("%s", err.data);
+	}
+out:
+	buf_release(&err);
+}
+
 void
 send_run(const struct conf *conf, const struct send_options *opt,
     send_event_fn *event, void *ctx, struct send_result *res)
@@ -917,16 +969,9 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		if (s != DB_TEMPFAIL)
 			send_fail(&run, SEND_IOERR);
 	}
-	/* `status` tells when send last went through every due report. */
-	if (!opt->dry_run && (res->status == SEND_OK ||
-	    res->status == SEND_DATAERR) &&
-	    state_meta_set(&run.db, "last_send", run.now, &err) != DB_OK)
-		log_warnx("%s", err.data);
-	/* Whatever happened, this run saw the real clock at now; a --now
-	 * clock is no evidence of the time. */
-	if (!opt->dry_run && opt->clock_by != NULL &&
-	    clock_record(&run.db, opt->now, opt->clock_by, &err) != DB_OK)
-		log_warnx("%s", err.data);
+	if (!opt->dry_run)
+		send_record_run(&run, res->queued || res->given_up ||
+		    res->repaired);
 out:
 	free(ids);
 	db_close(&run.db);

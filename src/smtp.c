@@ -296,6 +296,34 @@ smtp_other_mode(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
 	return 1;
 }
 
+/*
+ * libcurl's global start, with its TLS library's: only once there is a
+ * message to deliver or a server to ask, so that an idle tick never pays
+ * for it.  Single-threaded callers only (libcurl's rule).
+ */
+static int smtp_curl_started;
+
+static int
+smtp_global_init(struct buf *err)
+{
+	if (smtp_curl_started)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		(void)buf_puts(err, "cannot initialise libcurl");
+		return -1;
+	}
+	smtp_curl_started = 1;
+	return 0;
+}
+
+void
+smtp_global_cleanup(void)
+{
+	if (smtp_curl_started)
+		curl_global_cleanup();
+	smtp_curl_started = 0;
+}
+
 struct smtp_session *
 smtp_session_new(const struct smtp_options *o, struct buf *err)
 {
@@ -307,6 +335,10 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	buf_init(&scratch, SMTP_ERROR_MAX);
 	if (err == NULL)
 		err = &scratch;
+	if (smtp_global_init(err) == -1) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	if (smtp_check_options(o, &smtps, err) == -1) {
 		errno = EINVAL;
 		goto fail;

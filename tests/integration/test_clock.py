@@ -130,8 +130,13 @@ def test_a_replay_in_the_future_never_holds_the_real_runs(ready):
     doc = clock(ready)
     assert near_now(doc["mark"])
     assert doc["mark_by"] == "send" and doc["held"] is False
+    # An idle run within the hour records nothing (no write at idle);
+    # one that has work records the mark again.
     r = ready.run("tick")
     assert r.returncode == 0, r.stderr
+    assert clock(ready)["mark_by"] == "send"
+    ready.add(report_data="{}", scheduled_at=now_utc(-60))
+    ready.run("tick")       # its flush finds no server: 75
     assert clock(ready)["mark_by"] == "tick"
     # --now is still the run's clock for the checks.
     r = ready.run("send", "--now", "2026-11-02 00:00")
