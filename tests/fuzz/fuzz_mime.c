@@ -13,8 +13,9 @@
  *   - accepted: every line ends in CRLF (the last of a text-only body
  *     may be open) and none passes 998 octets; the Subject, unfolded and
  *     decoded, is the subject trimmed; the text part, decoded, is the
- *     body with its line ends made CRLF; the boundary never occurs in
- *     the content.
+ *     body with its line ends made CRLF; the file name comes back from
+ *     Content-Disposition's parameters (RFC 2231 continuations in
+ *     order); the boundary never occurs in the content.
  */
 #include "fuzz.h"
 
@@ -58,6 +59,99 @@ fuzz_header(const char *h, const char *name)
 			break;
 	FUZZ_CHECK(end != NULL, "unterminated header %s", name);
 	return fuzz_unfold(p, (size_t)(end - p));
+}
+
+/* The value of a quoted string starting at *p (at its '"'), unescaped,
+ * appended to out at *o; *p is left after it. */
+static void
+fuzz_unquote(const char **p, char *out, size_t *o)
+{
+	const char *q = *p + 1;
+
+	for (; *q && *q != '"'; q++) {
+		if (*q == '\\' && q[1])
+			q++;
+		out[(*o)++] = *q;
+	}
+	FUZZ_CHECK(*q == '"', "unterminated quoted string");
+	*p = q + 1;
+}
+
+static int
+fuzz_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	FUZZ_CHECK(c >= 'A' && c <= 'F', "bad %%XX digit '%c'", c);
+	return c - 'A' + 10;
+}
+
+/*
+ * The file name in Content-Disposition value v, from filename="...",
+ * filename*=UTF-8''..., or their RFC 2231 continuations filename*N= and
+ * filename*N*=, which must come in order.  malloc'ed.
+ */
+static char *
+fuzz_filename(const char *v)
+{
+	char *out = malloc(strlen(v) + 1);
+	const char *p = v;
+	size_t o = 0, nlen;
+	long next = 0, n;
+	char *end;
+
+	if (out == NULL)
+		abort();
+	while ((p = strchr(p, ';')) != NULL) {
+		p += strspn(p + 1, " \t") + 1;
+		if (strncmp(p, "filename", 8) != 0)
+			continue;
+		p += 8;
+		if (*p == '=') {		/* filename="..." */
+			p++;
+			FUZZ_CHECK(*p == '"', "unquoted filename");
+			fuzz_unquote(&p, out, &o);
+			continue;
+		}
+		FUZZ_CHECK(*p == '*', "bad parameter %.20s", p);
+		p++;
+		if (*p >= '0' && *p <= '9') {	/* a continuation */
+			n = strtol(p, &end, 10);
+			FUZZ_CHECK(n == next, "piece %ld, not %ld", n, next);
+			next++;
+			p = end;
+			if (*p == '=') {	/* filename*N="..." */
+				p++;
+				FUZZ_CHECK(*p == '"', "unquoted piece: %.60s",
+				    p);
+				fuzz_unquote(&p, out, &o);
+				continue;
+			}
+			FUZZ_CHECK(*p == '*', "bad piece %.20s", p);
+			p++;
+		}
+		/* filename*=UTF-8''... or filename*N*=... */
+		FUZZ_CHECK(*p == '=', "bad parameter %.20s", p);
+		p++;
+		if (next <= 1) {
+			FUZZ_CHECK(strncmp(p, "UTF-8''", 7) == 0,
+			    "no charset");
+			p += 7;
+		}
+		nlen = strcspn(p, ";");
+		for (; nlen > 0; p++, nlen--) {
+			if (*p == '%') {
+				FUZZ_CHECK(nlen >= 3, "cut %%XX");
+				out[o++] = (char)(fuzz_hexval(p[1]) << 4 |
+				    fuzz_hexval(p[2]));
+				p += 2;
+				nlen -= 2;
+			} else
+				out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* Decodes quoted-printable text of n bytes into a malloc'ed buffer. */
@@ -114,7 +208,7 @@ fuzz_crlf(const char *b, size_t *outlen)
 
 static void
 fuzz_mime_check(const char *msg, size_t len, const char *subject,
-    const char *body, int text_only)
+    const char *body, const char *filename, int text_only)
 {
 	const char *hend, *text, *tend, *s;
 	char *h, *v, *d, *want, *got, boundary[128];
@@ -173,6 +267,15 @@ fuzz_mime_check(const char *msg, size_t len, const char *subject,
 		    "the boundary occurs more than three times");
 		FUZZ_CHECK(len >= 4 && memcmp(msg + len - 4, "--\r\n", 4) == 0,
 		    "no closing delimiter");
+		/* The attachment's name comes back from its parameters. */
+		v = fuzz_header(tend + strlen(boundary) + 2,
+		    "Content-Disposition");
+		FUZZ_CHECK(v != NULL, "no Content-Disposition");
+		d = fuzz_filename(v);
+		FUZZ_CHECK(strcmp(d, filename) == 0, "filename \"%s\" came "
+		    "back \"%s\" from %s", filename, d, v);
+		free(d);
+		free(v);
 	}
 	got = fuzz_qp_decode(text, (size_t)(tend - text), &glen);
 	want = fuzz_crlf(body, &wlen);
@@ -247,7 +350,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "reason \"%s\"", err.data);
 	} else {
 		FUZZ_CHECK(rc == 0 && !bad, "accepted a bad header value");
-		fuzz_mime_check(out, outlen, f[0], f[1], text_only);
+		fuzz_mime_check(out, outlen, f[0], f[1], f[2], text_only);
 	}
 	free(out);
 	free(buf);
