@@ -2,11 +2,13 @@
 #
 #   make              build build/host/sendreports
 #   make check        install missing packages, build with -Werror and the
-#                     sanitizers, run the unit and integration tests and
-#                     a bounded crash-state exploration
+#                     sanitizers, run the unit and integration tests, a
+#                     bounded crash-state exploration and 30 s of fuzzing
+#                     (make fuzz-check)
 #   make crashcheck   explore the states a power cut leaves of a send and
 #                     a flush (a bounded run of it is in make check)
 #   make demo         build and run the main job on a demo database
+#   make fuzz         FUZZ_SECONDS=60: each libFuzzer target of tests/fuzz/
 #   make install      PREFIX=/usr/local DESTDIR= INIT=auto STRIP=strip
 #                     (make install-strip: the same; the binary is
 #                     always stripped)
@@ -191,6 +193,7 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 check: deps
 	$(Q)$(MAKE) --no-print-directory DEPS= $(CHECK_VARS) hdrcheck check-unit \
 	    check-integration
+	$(Q)$(MAKE) --no-print-directory DEPS= fuzz-check
 	$(Q)$(MAKE) --no-print-directory DEPS= DEVELOPER=1 \
 	    BUILD=$(VALGRIND_BUILD) check-valgrind crashcheck-quick
 
@@ -261,6 +264,55 @@ install-strip: install
 
 clean:
 	rm -rf build
+
+# Fuzzing (tests/fuzz/): one libFuzzer target per tests/fuzz/fuzz_NAME.c,
+# linked with clang's -fsanitize=fuzzer against the library built again
+# with clang and -fsanitize=fuzzer-no-link,address,undefined in
+# $(FUZZ_BUILD).  Seeds and the inputs that once failed are committed in
+# tests/fuzz/corpus/NAME; what a run finds stays in $(FUZZ_BUILD)/corpus.
+#
+#   make fuzz [FUZZ_SECONDS=60]   each target FUZZ_SECONDS seconds
+#   make fuzz-replay              each target over its seeds, once
+#   make fuzz-check               the replay, then FUZZ_CHECK_SECONDS (30)
+#                                 seconds of fuzzing shared by the
+#                                 targets: the step of make check
+FUZZ_BUILD	?= build/fuzz
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_PACKAGES	:= clang libclang-rt-14-dev llvm
+FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,\
+		   $(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN	:= $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
+FUZZ_VARS	:= DEPS= BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) DEVELOPER=1 \
+		   SANITIZE=fuzzer-no-link,address,undefined
+FUZZ_RUN	:= sh tests/fuzz/run.sh $(FUZZ_BUILD)
+
+.PHONY: fuzz fuzz-replay fuzz-check fuzz-build fuzz-targets
+
+fuzz: fuzz-build
+	$(Q)$(FUZZ_RUN) fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-replay: fuzz-build
+	$(Q)$(FUZZ_RUN) replay 0 $(FUZZ_NAMES)
+
+fuzz-check: fuzz-build
+	$(Q)$(FUZZ_RUN) check $(FUZZ_CHECK_SECONDS) $(FUZZ_NAMES)
+
+# The packages first (DEPS= for none, as make check passes), then the
+# build in a second make with clang's variables.
+fuzz-build:
+	$(if $(DEPS),$(Q)sh scripts/deps.sh --build $(FUZZ_PACKAGES))
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_VARS) fuzz-targets
+
+# Only in that second make: gcc has no -fsanitize=fuzzer.
+fuzz-targets: $(FUZZ_BIN)
+
+$(BUILD)/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(PROG_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fsanitize=fuzzer \
+	    $(PROG_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PROG_LIBS)
 
 include cross/cross.mk
 

@@ -14,6 +14,8 @@
  *
  * Format of a spool file (every line ends in CRLF):
  *   SENDREPORTS-SPOOL 1
+ *   Length: 00000000000000004242      (the whole file's size in bytes,
+ *                                      20 digits, filled in at commit)
  *   Report-Id: 42
  *   Occurrence: 2026-11-23 08:00:00   (absent: a notice, feedback.h)
  *   Message-Id: <r42.20261123T080000Z.sendreports@example.com>
@@ -24,7 +26,8 @@
  *   <empty line>
  *   <the RFC 5322 message, CRLF line ends, as it goes over SMTP>
  * Unknown envelope fields are ignored by readers, so later versions may
- * add some.  Files are 0600.
+ * add some.  Files are 0600.  A file without Length (written before it
+ * existed) is read as it is.
  */
 #ifndef SENDREPORTS_SPOOL_H
 #define SENDREPORTS_SPOOL_H
@@ -131,7 +134,8 @@ enum spool_commit {
 };
 
 /*
- * Makes f durable and visible as queue/<name>: fflush, fsync, fclose,
+ * Makes f durable and visible as queue/<name>: fflush, the Length of an
+ * envelope spool_write_envelope() wrote filled in, fsync, fclose,
  * link into queue/ (which refuses to replace an existing message), fsync
  * of queue/, unlink of the temporary.  Whatever the result, f is closed
  * and its temporary removed.
@@ -145,8 +149,11 @@ void	spool_file_discard(struct spool *s, struct spool_file *f);
 /*
  * Reads the envelope at the start of the spool file open on fd.  Fills e
  * (release with spool_envelope_release) and *body_offset, the offset of
- * the message.  Returns 0, or -1 with the reason in err when the file is
- * not a complete spool file.
+ * the message.  Returns 0, or -1 with a one-line reason in err when the
+ * file is not a complete spool file: no magic line, an envelope that is
+ * truncated, larger than 256 KiB or holds a NUL or other control
+ * character, a field missing (Message-Id, Sender, a Recipient) or bad,
+ * no message after the envelope, or a file whose size is not its Length.
  */
 int	spool_read_envelope(int fd, struct spool_envelope *e,
 	    off_t *body_offset, struct buf *err);

@@ -15,14 +15,18 @@ ca-certificates"
 # systemd is there for systemd-analyze and systemctl --root, which check
 # the units offline; where systemd does not run, installing it starts
 # nothing.  file tells whether an installed binary is stripped.  strace
-# records the file operations of the crash-state exploration.
+# records the file operations of the crash-state exploration.  clang, its
+# libFuzzer and sanitizer runtimes (libclang-rt-14-dev: Debian 12's clang
+# is clang-14) and llvm (llvm-symbolizer, for readable stacks) build and
+# run the fuzz targets of make fuzz and make check.
 if [ "${1:-}" = --build ]; then
 	shift
 	PACKAGES=$BUILD_PACKAGES
 else
 	PACKAGES="$BUILD_PACKAGES libcmocka-dev python3 python3-pytest
 python3-aiosmtpd qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3
-time busybox-static python3-django file systemd strace"
+time busybox-static python3-django file systemd strace clang
+libclang-rt-14-dev llvm"
 fi
 PACKAGES="$PACKAGES $*"
 

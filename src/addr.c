@@ -151,14 +151,26 @@ addr_check_spec(const char *s, size_t len, char **mailbox)
 
 	if (len == 0)
 		return "empty address <>";
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		if ((unsigned char)s[i] >= 0x80)
 			return "non-ASCII characters in the address";
+		/* A quoted local part would keep it: the MIME writer and
+		 * the SMTP client refuse it, the latter only at flush. */
+		if (s[i] == '\t')
+			return "tab in the address";
+	}
 	if (s[0] == '"') {
-		/* A quoted local part: qtext and quoted pairs, one line. */
-		for (i = 1; i < len && s[i] != '"'; i++)
+		/*
+		 * A quoted local part: qtext and quoted pairs, one line, but
+		 * no '<' or '>', which smtp.c refuses in RCPT TO (libcurl
+		 * would paste them into the command as they are).
+		 */
+		for (i = 1; i < len && s[i] != '"'; i++) {
 			if (s[i] == '\\' && ++i == len)
 				break;
+			if (s[i] == '<' || s[i] == '>')
+				return "< or > in a quoted local part";
+		}
 		if (i >= len)
 			return "unbalanced quote";
 		local = i + 1;

@@ -42,6 +42,13 @@ struct conf_key {
 	long		 min, max;	/* for numbers */
 };
 
+/*
+ * The longest [retry] duration: flush adds a backoff to the clock and
+ * status multiplies backoff_max, which overflowed with values near
+ * LONG_MAX (found by fuzz_conf); ten years is past any sensible retry.
+ */
+#define CONF_DURATION_MAX	(10L * 366 * 86400)
+
 #define S(f)	offsetof(struct conf, f)
 static const struct conf_key conf_keys[] = {
 	{ "database", "path", CONF_PATH, S(db_path), 0, 0 },
@@ -66,10 +73,11 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp", "password_file", CONF_PATH, S(password_file), 0, 0 },
 	{ "smtp", "timeout", CONF_DURATION, S(smtp_timeout_s), 1, 3600 },
 	{ "retry", "backoff_min", CONF_DURATION, S(backoff_min_s), 1,
-	    LONG_MAX },
+	    CONF_DURATION_MAX },
 	{ "retry", "backoff_max", CONF_DURATION, S(backoff_max_s), 1,
-	    LONG_MAX },
-	{ "retry", "max_age", CONF_DURATION, S(max_age_s), 0, LONG_MAX },
+	    CONF_DURATION_MAX },
+	{ "retry", "max_age", CONF_DURATION, S(max_age_s), 0,
+	    CONF_DURATION_MAX },
 	{ "retry", "min_attempts", CONF_INT, S(min_attempts), 0, 1000 },
 	{ "clock", "require_sync", CONF_BOOL, S(require_sync), 0, 0 },
 	{ "log", "level", CONF_LEVEL, S(log_level), 0, 0 },

@@ -11,6 +11,10 @@
 #include "timeutil.h"
 
 #define CRON_SEARCH_DAYS	(366 * 8 + 2)	/* Feb 29 comes back */
+/* What separates fields: any white space, so that a schedule column
+ * ending in a line break ("0 8 * * *\r\n") still reads. */
+#define CRON_SPACE		" \t\r\n\v\f"
+#define CRON_QUOTE_MAX		40	/* bytes of the text quoted in errors */
 
 struct cron_field {
 	const char	*name;
@@ -43,6 +47,33 @@ static const struct {
 	{ "@midnight", "0 0 * * *" },
 	{ "@hourly", "0 * * * *" },
 };
+
+/*
+ * Appends the len bytes at s, cut at CRON_QUOTE_MAX, quoted, with control
+ * characters escaped: the reason goes to last_error and the log as one
+ * line whatever the schedule column held.
+ */
+static void
+cron_quote(struct buf *err, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	buf_putc(err, '"');
+	for (i = 0; i < len && i < CRON_QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			buf_puts(err, "\\x");
+			buf_putc(err, hex[c >> 4]);
+			buf_putc(err, hex[c & 15]);
+		} else
+			buf_putc(err, c);
+	}
+	if (len > CRON_QUOTE_MAX)
+		buf_puts(err, "...");
+	buf_putc(err, '"');
+}
 
 /* Reads a number or a name of field f at *pp. */
 static int
@@ -91,6 +122,9 @@ cron_field_parse(const struct cron_field *f, const char *text, size_t len,
 	copy[len] = '\0';
 	for (tok = strtok_r(copy, ",", &save); tok;
 	    tok = strtok_r(NULL, ",", &save)) {
+		/* Cut, "000...0005x" would read as the zeros before x. */
+		if (strlen(tok) >= sizeof(item))
+			goto bad;
 		snprintf(item, sizeof(item), "%s", tok);
 		p = item;
 		step = 1;
@@ -120,8 +154,10 @@ cron_field_parse(const struct cron_field *f, const char *text, size_t len,
 		if (*p != '\0')
 			goto bad;
 		if (lo < f->min || hi > f->max || lo > hi) {
-			buf_printf(err, "%s \"%.*s\": out of range %d-%d",
-			    f->name, (int)len, text, f->min, f->max);
+			buf_printf(err, "%s ", f->name);
+			cron_quote(err, text, len);
+			buf_printf(err, ": out of range %d-%d", f->min,
+			    f->max);
 			return -1;
 		}
 		for (v = lo; v <= hi; v += step)
@@ -131,8 +167,9 @@ cron_field_parse(const struct cron_field *f, const char *text, size_t len,
 		goto bad;
 	return 0;
 bad:
-	buf_printf(err, "%s \"%.*s\": not a cron field", f->name, (int)len,
-	    text);
+	buf_printf(err, "%s ", f->name);
+	cron_quote(err, text, len);
+	buf_puts(err, ": not a cron field");
 	return -1;
 }
 
@@ -147,21 +184,21 @@ cron_parse(struct cron *c, const char *expr, struct buf *err)
 	while (isspace((unsigned char)*expr))
 		expr++;
 	if (*expr == '@') {
-		size_t len = strcspn(expr, " \t");
+		size_t len = strcspn(expr, CRON_SPACE);
 
 		for (i = 0; i < sizeof(cron_macros) / sizeof(cron_macros[0]);
 		    i++)
 			if (strlen(cron_macros[i].name) == len &&
 			    strncasecmp(expr, cron_macros[i].name, len) == 0 &&
-			    expr[len + strspn(expr + len, " \t")] == '\0')
+			    expr[len + strspn(expr + len, CRON_SPACE)] == '\0')
 				return cron_parse(c, cron_macros[i].expr, err);
-		buf_printf(err, "\"%.40s\": not a cron expression (an unknown "
-		    "@ name)", expr);
+		cron_quote(err, expr, strlen(expr));
+		buf_puts(err, ": not a cron expression (an unknown @ name)");
 		return -1;
 	}
 	for (p = expr; *p && n < 6; n++) {
 		start = p;
-		p += strcspn(p, " \t");
+		p += strcspn(p, CRON_SPACE);
 		if (n < 5 && cron_field_parse(&cron_fields[n], start,
 		    (size_t)(p - start), &bits[n], err) == -1)
 			return -1;
@@ -169,12 +206,12 @@ cron_parse(struct cron *c, const char *expr, struct buf *err)
 			c->dom_star = *start == '*';
 		if (n == 4)
 			c->dow_star = *start == '*';
-		p += strspn(p, " \t");
+		p += strspn(p, CRON_SPACE);
 	}
 	if (n != 5) {
-		buf_printf(err, "\"%.40s\": a cron expression has 5 fields "
-		    "(minute hour day-of-month month day-of-week), not %zu",
-		    expr, n);
+		cron_quote(err, expr, strlen(expr));
+		buf_printf(err, ": a cron expression has 5 fields (minute "
+		    "hour day-of-month month day-of-week), not %zu", n);
 		return -1;
 	}
 	c->minute = bits[0];

@@ -34,7 +34,7 @@ log_close(void)
 	log_use_syslog = 0;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vemit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
 	static const int prio[] = {

@@ -26,6 +26,16 @@
 #include "spool.h"
 
 
+/*
+ * The second line of the envelope: the length of the whole file, written
+ * as zeros with the envelope and filled in by spool_commit() once the
+ * message is written, so that a reader can tell a file cut short (a
+ * damaged SD card, a copy that stopped) from a whole message.
+ */
+#define SPOOL_LENGTH_KEY	"Length"
+#define SPOOL_LENGTH_DIGITS	20
+#define SPOOL_LENGTH_LINE	SPOOL_MAGIC "\r\n" SPOOL_LENGTH_KEY ": "
+
 static int
 spool_open_subdir(struct spool *s, const char *name, int create, int *made,
     struct buf *err)
@@ -359,8 +369,10 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 	for (tries = 0; tries < 100; tries++) {
 		snprintf(f->tmpname, sizeof(f->tmpname), "%ld.%u",
 		    (long)getpid(), counter++);
+		/* Read and written: spool_commit() reads the envelope's
+		 * first line back before it fills in the length. */
 		fd = openat(s->tmpfd, f->tmpname,
-		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd != -1 || errno != EEXIST)
 			break;
 	}
@@ -416,8 +428,9 @@ spool_write_envelope(FILE *fp, const struct spool_envelope *e)
 	size_t i;
 
 	/* A message that is no report's occurrence (a notice) has none. */
-	if (fprintf(fp, SPOOL_MAGIC "\r\nReport-Id: %lld\r\n",
-	    e->report_id) < 0 || (e->occurrence && fprintf(fp,
+	if (fprintf(fp, SPOOL_LENGTH_LINE "%0*d\r\nReport-Id: %lld\r\n",
+	    SPOOL_LENGTH_DIGITS, 0, e->report_id) < 0 ||
+	    (e->occurrence && fprintf(fp,
 	    "Occurrence: %s\r\n", e->occurrence) < 0) ||
 	    fprintf(fp, "Message-Id: %s\r\nCreated: %s\r\nSender: %s\r\n",
 	    e->message_id, e->created, e->sender) < 0)
@@ -426,6 +439,39 @@ spool_write_envelope(FILE *fp, const struct spool_envelope *e)
 		if (fprintf(fp, "Recipient: %s\r\n", e->rcpts[i]) < 0)
 			return -1;
 	return fputs("\r\n", fp) < 0 ? -1 : 0;
+}
+
+/*
+ * Fills in the length of the file open on fd, written and flushed, when
+ * its envelope starts with the zeros spool_write_envelope() put there.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+spool_seal_length(int fd)
+{
+	char head[sizeof(SPOOL_LENGTH_LINE) - 1 + SPOOL_LENGTH_DIGITS];
+	char digits[SPOOL_LENGTH_DIGITS + 1];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	n = pread(fd, head, sizeof(head), 0);
+	if (n == -1)
+		return -1;
+	if ((size_t)n < sizeof(head) || memcmp(head, SPOOL_LENGTH_LINE,
+	    sizeof(SPOOL_LENGTH_LINE) - 1) != 0)
+		return 0;	/* not an envelope of ours: left as it is */
+	snprintf(digits, sizeof(digits), "%0*lld", SPOOL_LENGTH_DIGITS,
+	    (long long)st.st_size);
+	n = pwrite(fd, digits, SPOOL_LENGTH_DIGITS,
+	    (off_t)sizeof(SPOOL_LENGTH_LINE) - 1);
+	if (n != SPOOL_LENGTH_DIGITS) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 enum spool_commit
@@ -439,6 +485,8 @@ spool_commit(struct spool *s, struct spool_file *f, const char *name,
 	fd = fileno(f->fp);
 	if (fflush(f->fp) == EOF || ferror(f->fp))
 		step = "write";
+	else if (spool_seal_length(fd) == -1)
+		step = "length";
 	else if (fsync(fd) == -1)
 		step = "fsync";
 	saved = errno;
@@ -494,10 +542,10 @@ spool_envelope_release(struct spool_envelope *e)
 
 static int
 spool_envelope_field(struct spool_envelope *e, const char *line,
-    struct buf *err)
+    long long *length, struct buf *err)
 {
 	const char *colon = strchr(line, ':');
-	char **slot = NULL, *v, **nr;
+	char **slot = NULL, *v, **nr, *end;
 	size_t klen;
 
 	if (colon == NULL || colon[1] != ' ') {
@@ -507,12 +555,21 @@ spool_envelope_field(struct spool_envelope *e, const char *line,
 	klen = (size_t)(colon - line);
 	v = (char *)colon + 2;
 	if (klen == 9 && strncmp(line, "Report-Id", 9) == 0) {
-		char *end;
-
 		errno = 0;
 		e->report_id = strtoll(v, &end, 10);
 		if (end == v || *end || errno) {
 			buf_printf(err, "bad Report-Id \"%.40s\"", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (klen == sizeof(SPOOL_LENGTH_KEY) - 1 &&
+	    strncmp(line, SPOOL_LENGTH_KEY, klen) == 0) {
+		errno = 0;
+		*length = strtoll(v, &end, 10);
+		if (end == v || *end || errno || *v < '0' || *v > '9' ||
+		    *length <= 0) {
+			buf_printf(err, "bad Length \"%.40s\"", v);
 			return -1;
 		}
 		return 0;
@@ -545,13 +602,36 @@ nomem:
 	return -1;
 }
 
+/* The offset just past the "\r\n\r\n" that ends the envelope in the
+ * len bytes at p, looking from `from` on; 0 when it is not there. */
+static size_t
+spool_envelope_end(const char *p, size_t len, size_t from)
+{
+	size_t i;
+
+	for (i = from; i + 4 <= len; i++)
+		if (memcmp(p + i, "\r\n\r\n", 4) == 0)
+			return i + 4;
+	return 0;
+}
+
+/*
+ * A damaged file must be refused here, with a reason, rather than sent
+ * as it is: flush moves what this refuses to failed/.  So the envelope is
+ * text without control characters (nothing in it can reach an SMTP
+ * command or a log line but what was written), a message follows it, and
+ * when the envelope states the file's length (every file this version
+ * writes), the file has all of it: a message cut short is never sent.
+ */
 int
 spool_read_envelope(int fd, struct spool_envelope *e, off_t *body_offset,
     struct buf *err)
 {
 	struct buf head;
+	struct stat st;
 	char chunk[4096], *line, *eol;
-	size_t pos;
+	size_t pos, end = 0, i;
+	long long length = -1;
 	ssize_t n;
 	int first = 1;
 
@@ -559,8 +639,9 @@ spool_read_envelope(int fd, struct spool_envelope *e, off_t *body_offset,
 	buf_init(&head, SPOOL_ENVELOPE_MAX);
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		goto syserr;
-	/* Read until the empty line; the envelope is small. */
-	while (strstr(head.data, "\r\n\r\n") == NULL) {
+	/* Read until the empty line; the envelope is small.  The message
+	 * after it may hold any byte: only the envelope is checked. */
+	while (end == 0) {
 		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -570,30 +651,43 @@ spool_read_envelope(int fd, struct spool_envelope *e, off_t *body_offset,
 			buf_printf(err, "truncated envelope");
 			goto fail;
 		}
-		if (memchr(chunk, '\0', (size_t)n)) {
-			buf_printf(err, "NUL byte in envelope");
-			goto fail;
-		}
+		pos = head.len > 3 ? head.len - 3 : 0;
 		if (buf_append(&head, chunk, (size_t)n) == -1) {
 			buf_printf(err, "envelope too large");
 			goto fail;
 		}
+		end = spool_envelope_end(head.data, head.len, pos);
 	}
+	for (i = 0; i + 4 < end; i++) {
+		unsigned char c = (unsigned char)head.data[i];
+
+		if (c == '\0') {
+			buf_printf(err, "NUL byte in envelope");
+			goto fail;
+		}
+		if ((c < 0x20 || c == 0x7f) && !(c == '\r' &&
+		    head.data[i + 1] == '\n') && !(c == '\n' && i > 0 &&
+		    head.data[i - 1] == '\r')) {
+			buf_printf(err, "control character 0x%02x in envelope",
+			    c);
+			goto fail;
+		}
+	}
+	head.data[end - 2] = '\0';	/* the lines, each ending in CRLF */
 	pos = 0;
 	for (;;) {
 		line = head.data + pos;
-		eol = strstr(line, "\r\n");
+		if ((eol = strstr(line, "\r\n")) == NULL)
+			break;
 		*eol = '\0';
 		pos = (size_t)(eol - head.data) + 2;
-		if (*line == '\0')
-			break;
 		if (first) {
 			if (strcmp(line, SPOOL_MAGIC) != 0) {
 				buf_printf(err, "not a spool file");
 				goto fail;
 			}
 			first = 0;
-		} else if (spool_envelope_field(e, line, err) == -1)
+		} else if (spool_envelope_field(e, line, &length, err) == -1)
 			goto fail;
 	}
 	if (first || e->sender == NULL || e->nrcpts == 0 ||
@@ -601,7 +695,20 @@ spool_read_envelope(int fd, struct spool_envelope *e, off_t *body_offset,
 		buf_printf(err, "incomplete envelope");
 		goto fail;
 	}
-	*body_offset = (off_t)pos;
+	if (fstat(fd, &st) == -1)
+		goto syserr;
+	if (length >= 0 && length != (long long)st.st_size) {
+		buf_printf(err, "%s: the file has %lld bytes, its envelope "
+		    "says %lld", length > (long long)st.st_size ?
+		    "truncated message" : "file longer than its envelope "
+		    "says", (long long)st.st_size, length);
+		goto fail;
+	}
+	if ((long long)st.st_size <= (long long)end) {
+		buf_printf(err, "no message after the envelope");
+		goto fail;
+	}
+	*body_offset = (off_t)end;
 	buf_release(&head);
 	return 0;
 syserr:

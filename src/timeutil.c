@@ -406,14 +406,32 @@ time_parse_db(const char *text, time_t *out)
 	return 0;
 }
 
+/*
+ * The UTC fields of t when its year has the four digits of the database's
+ * text (0000-9999), else -1.  Not strftime(): glibc's %Y does not pad,
+ * and year 999 would come out as "999-01-01", which nothing reads back.
+ */
+static int
+time_utc_fields(time_t t, struct tm *tm)
+{
+	if (gmtime_r(&t, tm) == NULL || tm->tm_year < -1900 ||
+	    tm->tm_year > 9999 - 1900)
+		return -1;
+	return 0;
+}
+
 void
 time_format_db(time_t t, char out[TIME_DB_LEN])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, TIME_DB_LEN, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+	if (time_utc_fields(t, &tm) == -1) {
 		out[0] = '\0';
+		return;
+	}
+	snprintf(out, TIME_DB_LEN, "%04d-%02d-%02d %02d:%02d:%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 }
 
 void
@@ -421,9 +439,12 @@ time_format_compact(time_t t, char out[17])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	if (strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) == 0)
+	if (time_utc_fields(t, &tm) == -1) {
 		out[0] = '\0';
+		return;
+	}
+	snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int

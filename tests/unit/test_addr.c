@@ -140,6 +140,12 @@ static const struct refuse_case refuse_cases[] = {
 	{ "x@[IPv6:zz]", "bad address literal" },
 	{ "\"\"@b.example", "empty local part" },
 	{ "\"a\"b@c.example", "text after the quoted local part" },
+	/* Found by fuzz_addr: accepted, then refused by the MIME writer
+	 * or, for a Bcc, by flush (the whole message failed). */
+	{ "\"q\toted local\"@example.com", "tab in the address" },
+	{ "Name <\"a\tb\"@c.example>", "tab in the address" },
+	{ "\"qu ut <rr>$ lal\"@exale.c", "< or > in a quoted local part" },
+	{ "Name <\"a\\>\"@c.example>", "< or > in a quoted local part" },
 	{ "\xc3( <a@b.example>", "not valid UTF-8" },
 	{ "\xed\xa0\x80 <a@b.example>", "not valid UTF-8" },
 	{ "\xc0\xaf <a@b.example>", "not valid UTF-8" },

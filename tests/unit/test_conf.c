@@ -140,6 +140,15 @@ static const struct conf_error_case error_cases[] = {
 	{ "[smtp]\npassword = s3cret\n", 0640, "mode 0640" },
 	{ "[retry]\nbackoff_min = 10m\nbackoff_max = 1m\n", 0600,
 	    "backoff_max is below backoff_min" },
+	/* Found by fuzz_conf: durations near LONG_MAX were taken, and
+	 * flush's now + backoff overflowed (UBSan stopped it). */
+	{ "[retry]\nbackoff_min = 9223372036854775807\n"
+	    "backoff_max = 9223372036854775807\n", 0600,
+	    "bad value for [retry] backoff_min" },
+	{ "[retry]\nbackoff_max = 3661d\n", 0600,
+	    "bad value for [retry] backoff_max" },
+	{ "[retry]\nmax_age = 200000000000000d\n", 0600,
+	    "bad value for [retry] max_age" },
 };
 
 static void
@@ -163,6 +172,25 @@ test_conf_errors_name_the_problem(void **state)
 		assert_null(strstr(err.data, "s3cret"));
 		buf_release(&err);
 	}
+}
+
+/* Ten years (3660 days) is the longest [retry] duration taken. */
+static void
+test_conf_durations_up_to_ten_years(void **state)
+{
+	const char *path;
+	struct conf c;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	path = write_file("long.ini", "[retry]\nbackoff_min = 3660d\n"
+	    "backoff_max = 3660d\nmax_age = 3660d\n", 0600);
+	assert_int_equal(conf_load(&c, path, &err), 0);
+	assert_int_equal(c.backoff_max_s, 3660L * 86400);
+	assert_int_equal(c.max_age_s, 3660L * 86400);
+	conf_release(&c);
+	buf_release(&err);
 }
 
 static void
@@ -437,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_conf_missing_default_file_gives_defaults),
 		cmocka_unit_test(test_conf_values_and_relative_paths),
 		cmocka_unit_test(test_conf_errors_name_the_problem),
+		cmocka_unit_test(test_conf_durations_up_to_ten_years),
 		cmocka_unit_test(test_conf_password_file_must_be_private),
 		cmocka_unit_test(test_conf_explicit_missing_file_is_an_error),
 		cmocka_unit_test(test_conf_problems_name_their_line),

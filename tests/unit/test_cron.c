@@ -35,6 +35,8 @@ test_parse_valid(void **state)
 		"@daily", "@hourly", "@weekly", "@monthly", "@yearly",
 		"0 0 * jan,jul sun", "0 0 1 * 7", "5/20 1-3,22 * * *",
 		"  0   8  *  *  *  ", "0 0 1-31/2 * *", "0 12 * DEC Fri",
+		/* A column written with its line end (fuzz_cron). */
+		"0 8 * * *\r\n", "@daily\n", "0\t8\v*\f*\r*",
 	};
 	struct cron c;
 	struct buf err;
@@ -75,6 +77,16 @@ test_parse_invalid_names_the_field(void **state)
 		{ "* * * foo *", "month \"foo\"" },
 		{ "@sometimes", "unknown @ name" },
 		{ "@daily 5", "unknown @ name" },
+		/* Found by fuzz_cron: the reason quoted control characters
+		 * as they were, a CR among them. */
+		{ "59 \r2- 31 12 7", "hour \"2-\": not a cron field" },
+		{ "0 \x01 * * *", "hour \"\\x01\": not a cron field" },
+		{ "@daily\x1b[2J", "\"@daily\\x1b[2J\": not a cron" },
+		{ "* * * *\x7f *", "month \"*\\x7f\"" },
+		/* A list item past 63 bytes was cut, and its leading zeros
+		 * read as minute 0. */
+		{ "00000000000000000000000000000000000000000000000000000000"
+		    "000000000005x * * * *", "minute \"0000" },
 	};
 	struct cron c;
 	struct buf err;
@@ -89,6 +101,9 @@ test_parse_invalid_names_the_field(void **state)
 		if (strstr(err.data, bad[i].words) == NULL)
 			fail_msg("\"%s\": \"%s\" lacks \"%s\"", bad[i].expr,
 			    err.data, bad[i].words);
+		if (strpbrk(err.data, "\r\n") != NULL)
+			fail_msg("\"%s\": \"%s\" is not one line",
+			    bad[i].expr, err.data);
 	}
 	buf_release(&err);
 }

@@ -151,6 +151,19 @@ test_spool_read_envelope_refuses_bad_files(void **state)
 		"SENDREPORTS-SPOOL 1\r\nMessage-Id: <x>\r\n\r\n",
 		"SENDREPORTS-SPOOL 1\r\nReport-Id: 12x\r\n\r\n",
 		"SENDREPORTS-SPOOL 1\r\ngarbage\r\n\r\n",
+		/* Found by fuzz_spool and the damaged-queue tests: a bare
+		 * LF or other control character in a field (it would reach
+		 * RCPT TO, the log and failed/'s .reason), and an envelope
+		 * with no message after it. */
+		"SENDREPORTS-SPOOL 1\r\nMessage-Id: <x@y>\r\nSender: a@b\r\n"
+		    "Recipient: c@d\nRCPT TO:<e@f>\r\n\r\nmessage\r\n",
+		"SENDREPORTS-SPOOL 1\r\nMessage-Id: <x@y>\r\nSender: a\x1b@b"
+		    "\r\nRecipient: c@d\r\n\r\nmessage\r\n",
+		"SENDREPORTS-SPOOL 1\r\ngarbage\nmore\r\n\r\n",
+		"SENDREPORTS-SPOOL 1\r\nMessage-Id: <x@y>\r\nSender: a@b\r\n"
+		    "Recipient: c@d\r\n\r\n",
+		"SENDREPORTS-SPOOL 1\r\nLength: 12x\r\nMessage-Id: <x@y>\r\n"
+		    "Sender: a@b\r\nRecipient: c@d\r\n\r\nmessage\r\n",
 	};
 	struct spool_envelope e;
 	struct buf err;
@@ -168,9 +181,67 @@ test_spool_read_envelope_refuses_bad_files(void **state)
 		if (spool_read_envelope(fileno(fp), &e, &off, &err) != -1)
 			fail_msg("case %zu accepted", i);
 		assert_true(err.len > 0);
+		/* One line: it goes to the log and failed/'s .reason. */
+		assert_null(strpbrk(err.data, "\r\n"));
 		buf_release(&err);
 		fclose(fp);
 	}
+}
+
+/*
+ * The Length spool_commit() fills in: a file cut short anywhere, or one
+ * that grew, is refused, so flush never sends half a message; the same
+ * message with a NUL in its body is read (only the envelope is checked).
+ */
+static void
+test_spool_read_envelope_refuses_a_truncated_message(void **state)
+{
+	char r1[] = "a@example.com", id[] = "<r7.x@example.com>";
+	char created[] = "2026-11-23 08:00:05", sender[] = "r@example.com";
+	char *rcpts[] = { r1 };
+	struct spool_envelope env = { 7, NULL, id, created, sender, rcpts, 1 };
+	struct spool_envelope back;
+	struct spool_file f;
+	struct spool s;
+	struct buf err;
+	struct stat st;
+	char path[256];
+	off_t off, size;
+	int fd;
+
+	(void)state;
+	buf_init(&err, 4096);
+	open_spool(&s);
+	assert_int_equal(spool_file_create(&s, &f, &err), 0);
+	assert_int_equal(spool_write_envelope(f.fp, &env), 0);
+	fputs("Subject: x\r\n\r\nbody", f.fp);
+	fputc('\0', f.fp);
+	fputs("more\r\n", f.fp);
+	assert_int_equal(spool_commit(&s, &f, "r7.trunc", &err),
+	    SPOOL_COMMITTED);
+	snprintf(path, sizeof(path), "%s/spool/queue/r7.trunc", root);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	size = st.st_size;
+	assert_int_equal(spool_read_envelope(fd, &back, &off, &err), 0);
+	spool_envelope_release(&back);
+	/* Cut anywhere in the message: refused with the reason. */
+	for (; size > off; size -= 7) {
+		assert_int_equal(ftruncate(fd, size - 1), 0);
+		buf_reset(&err);
+		assert_int_equal(spool_read_envelope(fd, &back, &off, &err),
+		    -1);
+		assert_non_null(strstr(err.data, "truncated message"));
+	}
+	/* Longer than it was written: refused too. */
+	assert_int_equal(ftruncate(fd, st.st_size + 1), 0);
+	buf_reset(&err);
+	assert_int_equal(spool_read_envelope(fd, &back, &off, &err), -1);
+	assert_non_null(strstr(err.data, "longer"));
+	close(fd);
+	spool_close(&s);
+	buf_release(&err);
 }
 
 static void
@@ -212,6 +283,8 @@ main(void)
 		cmocka_unit_test(test_spool_open_creates_private_directories),
 		cmocka_unit_test(test_spool_commit_once_then_exists),
 		cmocka_unit_test(test_spool_read_envelope_refuses_bad_files),
+		cmocka_unit_test(
+		    test_spool_read_envelope_refuses_a_truncated_message),
 		cmocka_unit_test(test_spool_lock_is_exclusive_and_tmp_cleaned),
 	};
 

@@ -79,6 +79,41 @@ test_timeutil_db_round_trip(void **state)
 	assert_int_equal(time_parse_db("2026-11-23 08:00:00Z", &t), -1);
 }
 
+/*
+ * Found by fuzz_time (tests/fuzz/corpus/time/crash-year-999): years
+ * before 1000 came out unpadded ("999-01-01 00:00:00"), text that
+ * time_parse_db() and SQLite's datetime() do not read back.
+ */
+static void
+test_timeutil_format_pads_years_and_refuses_five_digits(void **state)
+{
+	static const char *texts[] = { "0999-01-01 00:00:00",
+	    "0000-01-01 00:00:00", "0001-12-31 23:59:59",
+	    "9999-12-31 23:59:59" };
+	char out[TIME_DB_LEN], compact[17];
+	size_t i;
+	time_t t;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(time_parse_db(texts[i], &t), 0);
+		time_format_db(t, out);
+		assert_string_equal(out, texts[i]);
+	}
+	assert_int_equal(time_parse_db("0999-01-02 03:04:05", &t), 0);
+	time_format_compact(t, compact);
+	assert_string_equal(compact, "09990102T030405Z");
+	/* Past year 9999 the text would not fit: empty, as before. */
+	assert_int_equal(time_parse_db("9999-12-31 23:59:59", &t), 0);
+	time_format_db(t + 1, out);
+	assert_string_equal(out, "");
+	time_format_compact(t + 1, compact);
+	assert_string_equal(compact, "");
+	assert_int_equal(time_parse_db("0000-01-01 00:00:00", &t), 0);
+	time_format_db(t - 1, out);
+	assert_string_equal(out, "");
+}
+
 static void
 test_timeutil_local_format_and_restores_tz(void **state)
 {
@@ -167,6 +202,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeutil_parse_table),
 		cmocka_unit_test(test_timeutil_db_round_trip),
+		cmocka_unit_test(
+		    test_timeutil_format_pads_years_and_refuses_five_digits),
 		cmocka_unit_test(test_timeutil_local_format_and_restores_tz),
 		cmocka_unit_test(test_timeutil_default_zone_is_the_boxs),
 	};
