@@ -429,9 +429,12 @@ time_format_db(time_t t, char out[TIME_DB_LEN])
 		out[0] = '\0';
 		return;
 	}
-	snprintf(out, TIME_DB_LEN, "%04d-%02d-%02d %02d:%02d:%02d",
+	/* The fields are in range (gmtime_r, and the year checked above):
+	 * the text always fits, and a cut one would be no time at all. */
+	if (snprintf(out, TIME_DB_LEN, "%04d-%02d-%02d %02d:%02d:%02d",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	    tm.tm_min, tm.tm_sec) >= TIME_DB_LEN)
+		out[0] = '\0';
 }
 
 void
@@ -443,8 +446,9 @@ time_format_compact(time_t t, char out[17])
 		out[0] = '\0';
 		return;
 	}
-	snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (snprintf(out, 17, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) >= 17)
+		out[0] = '\0';
 }
 
 int
