@@ -57,4 +57,34 @@ size_t	render_fit(const char *text, size_t n, int utf8, double max_w,
 	    double ellipsis_w, render_width_fn *width, void *ctx,
 	    int *ellipsis);
 
+/* A line of wrapped text: len bytes from off. */
+struct render_line {
+	size_t	off;
+	size_t	len;
+};
+
+/*
+ * Breaks text (encoded, n bytes; utf8 as for render_fit) into lines no
+ * wider than max_w points, at most max_lines (>= 1) of them, written to
+ * lines[].  A line breaks after a word when one fits, and the spaces
+ * where it breaks are not shown; a word wider than a whole line is
+ * broken between two characters, never inside one; a line holds at
+ * least one character, however narrow max_w.  The text's leading spaces
+ * are kept, its trailing ones dropped.  When the text needs more than
+ * max_lines lines, the last one is what fits of the rest beside the
+ * ellipsis (ellipsis_w points; render_fit), and *ellipsis is set.
+ * Returns the number of lines: 0 for a text empty or all spaces.  Takes
+ * time in proportion to n, or n log n when the last line is cut.
+ */
+size_t	render_wrap(const char *text, size_t n, int utf8, double max_w,
+	    double ellipsis_w, render_width_fn *width, void *ctx,
+	    struct render_line *lines, size_t max_lines, int *ellipsis);
+
+/*
+ * The length of the character at text in an encoded text of n (> 0)
+ * bytes: 1 in WinAnsi; in UTF-8, what its first byte says, never more
+ * than n.
+ */
+size_t	render_char_len(const char *text, size_t n, int utf8);
+
 #endif

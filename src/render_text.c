@@ -129,3 +129,67 @@ render_fit(const char *text, size_t n, int utf8, double max_w,
 		cut--;
 	return cut;
 }
+
+size_t
+render_char_len(const char *text, size_t n, int utf8)
+{
+	unsigned char c = (unsigned char)text[0];
+	size_t len;
+
+	if (!utf8 || c < 0xc0)
+		return 1;
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	return len < n ? len : n;
+}
+
+size_t
+render_wrap(const char *text, size_t n, int utf8, double max_w,
+    double ellipsis_w, render_width_fn *width, void *ctx,
+    struct render_line *lines, size_t max_lines, int *ellipsis)
+{
+	size_t nl = 0, pos = 0, i, end, next, brk, clen;
+	double w, cw;
+
+	*ellipsis = 0;
+	while (n > 0 && text[n - 1] == ' ')
+		n--;
+	/* Each turn adds a line or passes spaces, and moves pos on. */
+	while (pos < n && nl < max_lines) {
+		if (nl == max_lines - 1) {
+			/* The last line allowed: the rest, cut if need be. */
+			lines[nl].off = pos;
+			lines[nl++].len = render_fit(text + pos, n - pos, utf8,
+			    max_w, ellipsis_w, width, ctx, ellipsis);
+			break;
+		}
+		/* As many characters as fit, at least one; brk is where
+		 * the last word that fits ends. */
+		w = 0;
+		brk = pos;
+		for (i = pos; i < n; i += clen) {
+			clen = render_char_len(text + i, n - i, utf8);
+			cw = width(ctx, text + i, clen);
+			if (w + cw > max_w && i > pos)
+				break;
+			if (text[i] == ' ' && i > pos && text[i - 1] != ' ')
+				brk = i;
+			w += cw;
+		}
+		if (i >= n || text[i] == ' ')
+			end = next = i;		/* the rest, or a word end */
+		else if (brk > pos)
+			end = next = brk;	/* before the word cut */
+		else
+			end = next = i;		/* a word wider than a line */
+		while (end > pos && text[end - 1] == ' ')
+			end--;
+		if (end > pos) {
+			lines[nl].off = pos;
+			lines[nl++].len = end - pos;
+		}
+		pos = next;
+		while (pos < n && text[pos] == ' ')
+			pos++;
+	}
+	return nl;
+}
