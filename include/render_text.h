@@ -1,6 +1,7 @@
 /*
  * render_text.h - text for the fallback PDF: UTF-8 from the database made
- * into what a PDF font can show, and fitted to a width.
+ * into what a PDF font can show, fitted to a width, broken into lines.
+ * Pure functions: the width of a text comes from the caller.
  *
  * The built-in fonts (Helvetica) use WinAnsiEncoding (Windows-1252),
  * which covers French and the other Western European languages, with
@@ -20,10 +21,11 @@
 #define RENDER_REPLACEMENT	'?'
 
 /*
- * The most bytes of one text the renderer encodes.  No line of the page
- * shows more (842 points at 7 points a character is 120 characters, and
- * a character is at most 4 bytes), so what lies past it is never seen;
- * and libharu refuses to measure or draw a text past 65535 bytes.
+ * The most bytes of one text the renderer encodes: what lies past it is
+ * cut, and an ellipsis shows where.  A line of the page holds about 120
+ * characters, and a cell at most 40 lines (render_table.h); libharu
+ * refuses to measure or draw a text past 65535 bytes; and every byte
+ * kept is measured on each pass.
  */
 #define RENDER_TEXT_MAX		4096
 

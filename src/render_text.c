@@ -62,6 +62,19 @@ render_encode_text(const char *s, size_t max, int utf8, struct buf *out)
 	char one;
 
 	while (n > 0) {
+		/* Printable ASCII is the same in both encodings: a run of
+		 * it goes as it is, as much as max allows. */
+		for (len = 0; len < n && len < max - used && p[len] >= 0x20 &&
+		    p[len] < 0x7f; len++)
+			;
+		if (len > 0) {
+			if (buf_append(out, p, len) == -1)
+				return -1;
+			used += len;
+			p += len;
+			n -= len;
+			continue;
+		}
 		len = utf8_char_len((const char *)p, n);
 		if (len == 0) {
 			/* Not UTF-8: one visible mark per bad byte. */
