@@ -545,6 +545,7 @@ data_chart(struct data_load *l)
 {
 	struct render_data *d = l->d;
 	struct render_str s = { 0, 0 };
+	struct buf title;
 	size_t i;
 	int rc;
 
@@ -565,16 +566,21 @@ data_chart(struct data_load *l)
 			return data_fail(l, RENDER_DATAERR, "report_data: the "
 			    "chart value in \"rows\"[%zu] is not a finite "
 			    "number", i);
-	/* Its title: the value column's name. */
+	/* Its title: the value column's name, copied first (d->strs may
+	 * move as it grows). */
 	if ((size_t)l->chart_col[1] < d->nnames)
 		s = d->names[l->chart_col[1]];
-	d->bar_title.off = d->strs.len;
-	if (buf_append(&d->strs, d->strs.data + s.off, s.len) == -1 ||
-	    buf_puts(&d->strs, (size_t)d->nrows > d->nbars ?
-	    " (first rows)" : "") == -1 || buf_putc(&d->strs, '\0') == -1)
-		return data_nomem(l);
-	d->bar_title.len = d->strs.len - 1 - d->bar_title.off;
-	return 0;
+	buf_init(&title, RENDER_TEXT_MAX + 32);
+	if (buf_append(&title, d->strs.data + s.off, s.len) == 0 &&
+	    buf_puts(&title, (size_t)d->nrows > d->nbars ? " (first rows)" :
+	    "") == 0) {
+		d->bar_title.off = d->strs.len;
+		d->bar_title.len = title.len;
+		rc = buf_append(&d->strs, title.data, title.len + 1);
+	} else
+		rc = -1;
+	buf_release(&title);
+	return rc == -1 ? data_nomem(l) : 0;
 }
 
 enum render_status
