@@ -74,9 +74,9 @@ struct render_line {
  * least one character, however narrow max_w.  The text's leading spaces
  * are kept, its trailing ones dropped.  When the text needs more than
  * max_lines lines, the last one is what fits of the rest beside the
- * ellipsis (ellipsis_w points; render_fit), and *ellipsis is set.
- * Returns the number of lines: 0 for a text empty or all spaces.  Takes
- * time in proportion to n, or n log n when the last line is cut.
+ * ellipsis (ellipsis_w points wide), as render_fit would cut it, and
+ * *ellipsis is set.  Returns the number of lines: 0 for a text empty or
+ * all spaces.  Measures each character once at most.
  */
 size_t	render_wrap(const char *text, size_t n, int utf8, double max_w,
 	    double ellipsis_w, render_width_fn *width, void *ctx,

@@ -143,7 +143,7 @@ render_report(sqlite3 *db, const char *report_data,
 	r.opt = opt;
 	r.err = err;
 	r.data = &data;
-	buf_init(&r.line, RENDER_TEXT_MAX + 16);
+	buf_init(&r.line, RENDER_TEXT_MAX + 64);
 
 	/* The target first: a directory there costs no drawing. */
 	if (render_file_open(&f, out_path, err) == -1) {

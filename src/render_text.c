@@ -169,10 +169,27 @@ render_wrap(const char *text, size_t n, int utf8, double max_w,
 	/* Each turn adds a line or passes spaces, and moves pos on. */
 	while (pos < n && nl < max_lines) {
 		if (nl == max_lines - 1) {
-			/* The last line allowed: the rest, cut if need be. */
+			/* The last line allowed: the rest when it fits, else
+			 * what fits beside the ellipsis (as render_fit, but
+			 * measuring no further than the line). */
+			w = 0;
+			end = pos;
+			for (i = pos; i < n; i += clen) {
+				clen = render_char_len(text + i, n - i, utf8);
+				if (w + (cw = width(ctx, text + i, clen)) > max_w)
+					break;
+				w += cw;
+				if (w + ellipsis_w <= max_w)
+					end = i + clen;
+			}
+			if (i < n) {
+				*ellipsis = 1;
+				while (end > pos && text[end - 1] == ' ')
+					end--;
+			} else
+				end = n;
 			lines[nl].off = pos;
-			lines[nl++].len = render_fit(text + pos, n - pos, utf8,
-			    max_w, ellipsis_w, width, ctx, ellipsis);
+			lines[nl++].len = end - pos;
 			break;
 		}
 		/* As many characters as fit, at least one; brk is where
