@@ -69,7 +69,12 @@ struct render {
 	int			 in_text;	/* a text object is open */
 	const struct render_font *cur_font;	/* the page's font, size */
 	double			 cur_size;
+	HPDF_Stream		 content;	/* the page's content, written
+						   to directly; NULL: through
+						   libharu (render_page.c) */
+	double			 tx, ty;	/* there: the text line's start */
 	struct buf		 line;		/* a text NUL-terminated */
+	struct buf		 ops;		/* operators written directly */
 	struct render_pack	*pack;
 
 	/* The table's layout (render_table.c), fixed before the passes. */

@@ -144,6 +144,7 @@ render_report(sqlite3 *db, const char *report_data,
 	r.err = err;
 	r.data = &data;
 	buf_init(&r.line, RENDER_TEXT_MAX + 64);
+	buf_init(&r.ops, 2 * RENDER_TEXT_MAX + 256);
 
 	/* The target first: a directory there costs no drawing. */
 	if (render_file_open(&f, out_path, err) == -1) {

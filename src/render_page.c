@@ -9,6 +9,14 @@
  * once a page, and a text object stays open across texts that follow
  * each other.
  *
+ * With the built-in fonts, text and the table's boxes are written into
+ * the page's content stream here ("x y Td (text) Tj", "x y w h re f"):
+ * libharu's own operators cost ten times as much, each move clearing a
+ * 512-byte buffer a byte at a time, and they were most of the time spent
+ * drawing.  libharu still opens and closes the text objects and sets the
+ * fonts, so that its resources and state stay right; a TrueType font's
+ * text goes through libharu, which encodes it for the font.
+ *
  * libharu 2.3 keeps each page's content as text in memory until the
  * file is written, ~10 KB a page of the table, and deflates it only
  * then.  So a finished page's content is deflated here and put back in
@@ -217,19 +225,113 @@ render_gfx(struct render *r)
 	return r->page;
 }
 
-/* Draws r->line (NUL-terminated) with its left end at (x, y). */
+/*
+ * Appends v to b with at most two decimals ("12.5", "-0.25", "3"): a
+ * hundredth of a point is far below what a printer shows.  |v| is a
+ * page coordinate, well within a long.
+ */
+static void
+render_num(struct buf *b, double v)
+{
+	char d[32], *p = d + sizeof(d);
+	long c = (long)(v * 100 + (v < 0 ? -0.5 : 0.5));
+	unsigned long u = c < 0 ? -(unsigned long)c : (unsigned long)c;
+	int frac = (int)(u % 100);
+
+	if (frac) {
+		if (frac % 10)
+			*--p = (char)('0' + frac % 10);
+		*--p = (char)('0' + frac / 10);
+		*--p = '.';
+	}
+	u /= 100;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (c < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* Writes r->ops into the page's content stream and empties it. */
+static void
+render_ops(struct render *r)
+{
+	if (HPDF_Stream_Write(r->content, (const HPDF_BYTE *)r->ops.data,
+	    (HPDF_UINT)r->ops.len) != HPDF_OK)
+		render_fail(r, RENDER_NOMEM, "fallback PDF: out of memory");
+	buf_reset(&r->ops);
+}
+
+/* v to the hundredth, as render_num writes it. */
+static double
+render_hundredths(double v)
+{
+	return (double)(long)(v * 100 + (v < 0 ? -0.5 : 0.5)) / 100;
+}
+
+/*
+ * "dx dy Td (text) Tj": the move from the start of the text line, which
+ * is then where the move ended, to the hundredth as written, so that no
+ * error adds up along a page.  In a literal string, parentheses and
+ * backslashes are escaped and every other byte is as it is (encoded
+ * text has no line breaks).
+ */
+static void
+render_show_direct(struct render *r, double x, double y, const char *text,
+    size_t n)
+{
+	double dx = render_hundredths(x - r->tx);
+	double dy = render_hundredths(y - r->ty);
+	size_t i, k;
+
+	render_num(&r->ops, dx);
+	buf_putc(&r->ops, ' ');
+	render_num(&r->ops, dy);
+	buf_puts(&r->ops, " Td\n(");
+	for (i = 0; i < n; i = k + 1) {
+		for (k = i; k < n && text[k] != '(' && text[k] != ')' &&
+		    text[k] != '\\'; k++)
+			;
+		buf_append(&r->ops, text + i, k - i);
+		if (k == n)
+			break;
+		buf_putc(&r->ops, '\\');
+		buf_putc(&r->ops, text[k]);
+	}
+	buf_puts(&r->ops, ") Tj\n");
+	r->tx += dx;
+	r->ty += dy;
+	render_ops(r);
+}
+
+/* Draws n bytes of text with its left end at (x, y). */
 static void
 render_show(struct render *r, const struct render_font *font, double size,
-    double x, double y)
+    double x, double y, const char *text, size_t n)
 {
 	if (!r->in_text) {
 		HPDF_Page_BeginText(r->page);
 		r->in_text = 1;
+		r->tx = r->ty = 0;	/* BT: the line starts at 0 0 */
 	}
 	if (r->cur_font != font || r->cur_size != size) {
 		HPDF_Page_SetFontAndSize(r->page, font->h, (HPDF_REAL)size);
 		r->cur_font = font;
 		r->cur_size = size;
+	}
+	if (r->content) {
+		render_show_direct(r, x, y, text, n);
+		return;
+	}
+	/* libharu wants it NUL-terminated. */
+	if (text != r->line.data) {
+		buf_reset(&r->line);
+		if (buf_append(&r->line, text, n) == -1) {
+			render_fail(r, RENDER_NOMEM, "fallback PDF: out of "
+			    "memory");
+			return;
+		}
 	}
 	HPDF_Page_TextOut(r->page, (HPDF_REAL)x, (HPDF_REAL)y, r->line.data);
 }
@@ -240,13 +342,7 @@ render_text(struct render *r, const struct render_font *font, double size,
 {
 	if (r->dry || r->page == NULL || n == 0)
 		return;
-	/* libharu wants it NUL-terminated. */
-	buf_reset(&r->line);
-	if (buf_append(&r->line, text, n) == -1) {
-		render_fail(r, RENDER_NOMEM, "fallback PDF: out of memory");
-		return;
-	}
-	render_show(r, font, size, x, y);
+	render_show(r, font, size, x, y, text, n);
 }
 
 void
@@ -278,7 +374,7 @@ render_text_fit(struct render *r, const struct render_font *font,
 		return;
 	}
 	if (r->line.len > 0)
-		render_show(r, font, size, x, y);
+		render_show(r, font, size, x, y, r->line.data, r->line.len);
 }
 
 void
@@ -304,6 +400,20 @@ render_fill(struct render *r, double x, double y, double w, double h,
 
 	if ((p = render_gfx(r)) == NULL)
 		return;
+	if (r->content) {
+		render_num(&r->ops, gray);
+		buf_puts(&r->ops, " g\n");
+		render_num(&r->ops, x);
+		buf_putc(&r->ops, ' ');
+		render_num(&r->ops, y);
+		buf_putc(&r->ops, ' ');
+		render_num(&r->ops, w);
+		buf_putc(&r->ops, ' ');
+		render_num(&r->ops, h);
+		buf_puts(&r->ops, " re\nf\n0 g\n");
+		render_ops(r);
+		return;
+	}
 	HPDF_Page_SetGrayFill(p, (HPDF_REAL)gray);
 	HPDF_Page_Rectangle(p, (HPDF_REAL)x, (HPDF_REAL)y, (HPDF_REAL)w,
 	    (HPDF_REAL)h);
@@ -434,6 +544,7 @@ render_page_finish(struct render *r)
 	if (render_check_hpdf(r) == -1 || render_page_pack(r) == -1)
 		return -1;
 	r->page = NULL;
+	r->content = NULL;
 	return render_check_hpdf(r);
 }
 
@@ -457,6 +568,14 @@ render_page_new(struct render *r)
 		return -1;
 	HPDF_Page_SetWidth(r->page, (HPDF_REAL)r->pw);
 	HPDF_Page_SetHeight(r->page, (HPDF_REAL)r->ph);
+	r->content = NULL;
+	if (!r->utf8) {
+		HPDF_Dict c = HPDF_Dict_GetItem(r->page, "Contents",
+		    HPDF_OCLASS_DICT);
+
+		if (c && c->stream && c->stream->type == HPDF_STREAM_MEMORY)
+			r->content = c->stream;
+	}
 	return render_check_hpdf(r);
 }
 
@@ -479,4 +598,5 @@ render_page_release(struct render *r)
 	free(r->uwidth);
 	r->uwidth = NULL;
 	buf_release(&r->line);
+	buf_release(&r->ops);
 }

@@ -672,3 +672,16 @@ def test_a_hundred_thousand_rows_render(ready):
     t = text(out, n)
     assert "page %d / %d" % (n, n) in t and "Écriture 99999" in t
     assert "Libellé" in t
+
+
+def test_text_the_pdf_syntax_uses_is_shown_as_it_is(ready):
+    # Parentheses and backslashes delimit and escape PDF strings.
+    cells = ["f(x) = (a + b)", "C:\\rapports\\", ")(", "\\(", "%{<[/#]>}"]
+    data = {"title": "Rapport (brouillon) \\ v2", "columns": ["a", "b"],
+            "rows": [[c, i] for i, c in enumerate(cells)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    t = text(out)
+    for s in cells + ["Rapport (brouillon) \\ v2"]:
+        assert s in t, s
