@@ -47,7 +47,7 @@ struct render {
 	/* The document. */
 	HPDF_Doc		 pdf;
 	struct render_font	 font, bold;
-	int			 utf8;		/* a TrueType font, UTF-8 text */
+	int			 utf8;		/* TrueType: UTF-8 text */
 	unsigned short		*uwidth;	/* TrueType: 1 + the width of
 						   each code point below
 						   0x10000 met, 0 before */
@@ -64,7 +64,7 @@ struct render {
 	long			 total;		/* the document's, once known */
 	int			 landscape;
 	double			 pw, ph;	/* the page's size */
-	double			 y;		/* the cursor, from the bottom */
+	double			 y;		/* the cursor, from below */
 	HPDF_Page		 page;		/* drawing: the current page */
 	int			 in_text;	/* a text object is open */
 	const struct render_font *cur_font;	/* the page's font, size */
@@ -72,7 +72,7 @@ struct render {
 	HPDF_Stream		 content;	/* the page's content, written
 						   to directly; NULL: through
 						   libharu (render_page.c) */
-	double			 tx, ty;	/* there: the text line's start */
+	double			 tx, ty;	/* there, the line's start */
 	struct buf		 line;		/* a text NUL-terminated */
 	struct buf		 ops;		/* operators written directly */
 	struct render_pack	*pack;

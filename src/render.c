@@ -39,7 +39,7 @@ struct render_save {
 	struct render		*r;
 	struct render_file	*f;
 	size_t			 len;
-	int			 failed;	/* render_file_write failed */
+	int			 failed;	/* a write failed */
 	unsigned char		 buf[SAVE_BUF];
 };
 

@@ -13,7 +13,7 @@
 #include "render_chart.h"
 
 #define CHART_H		170.0
-#define AXIS_W		44.0		/* the labels left of the axis */
+#define AXIS_W		44.0		/* its labels, left of the axis */
 #define LABEL_SIZE	7.0
 
 /* The value axis: its grid lines and their labels. */

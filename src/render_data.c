@@ -48,7 +48,7 @@ struct data_load {
 	const char		*json;
 	struct buf		*err;
 	enum render_status	 status;
-	char			 type[KEY_COUNT][8];	/* "" when absent */
+	char			 type[KEY_COUNT][8];	/* "": absent */
 	/* The chart, read before the rows that give its bars, judged
 	 * after them: label_column and value_column, their JSON types
 	 * ("" when absent), values as text, and as columns (-1: none). */
@@ -242,8 +242,8 @@ data_top(struct data_load *l, const char *fallback_title)
 		    p++)
 			;
 		if (*p != '{')
-			data_fail(l, RENDER_DATAERR, "report_data is not a JSON "
-			    "object");
+			data_fail(l, RENDER_DATAERR, "report_data is not a "
+			    "JSON object");
 	}
 	if (l->status == RENDER_OK && data_key(l, KEY_TITLE) >= 0 &&
 	    data_key(l, KEY_SUBTITLE) >= 0) {
@@ -288,8 +288,8 @@ data_columns(struct data_load *l)
 	if (l->status != RENDER_OK)
 		return -1;
 	if (n > RENDER_TABLE_MAX_COLS)
-		return data_fail(l, RENDER_DATAERR, "report_data: the table has "
-		    "%zu columns, but at most %d fit across a page", n,
+		return data_fail(l, RENDER_DATAERR, "report_data: the table "
+		    "has %zu columns, but at most %d fit across a page", n,
 		    RENDER_TABLE_MAX_COLS);
 	d->nnames = d->ncols = n;
 	return 0;
@@ -423,9 +423,9 @@ data_rows(struct data_load *l)
 		if ((ctype = (const char *)sqlite3_column_text(st, 2)) == NULL)
 			continue;		/* an empty row */
 		if (i == RENDER_TABLE_MAX_COLS) {
-			data_fail(l, RENDER_DATAERR, "report_data: \"rows\"[%lld] "
-			    "has more than %d cells, but at most %d columns "
-			    "fit across a page", d->nrows - 1,
+			data_fail(l, RENDER_DATAERR, "report_data: "
+			    "\"rows\"[%lld] has more than %d cells, but at "
+			    "most %d columns fit across a page", d->nrows - 1,
 			    RENDER_TABLE_MAX_COLS, RENDER_TABLE_MAX_COLS);
 			break;
 		}
@@ -499,8 +499,9 @@ data_kpis(struct data_load *l)
 		return -1;
 	while ((rc = data_step(l, st)) == 1) {
 		if (!sqlite3_column_int(st, 0)) {
-			data_fail(l, RENDER_DATAERR, "report_data: \"kpis\"[%lld] "
-			    "must be an object with \"label\" and \"value\"", i);
+			data_fail(l, RENDER_DATAERR, "report_data: "
+			    "\"kpis\"[%lld] must be an object with \"label\" "
+			    "and \"value\"", i);
 			break;
 		}
 		if (data_pair(l, &l->d->kpis, &l->d->nkpis, (const char *)

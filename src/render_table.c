@@ -21,10 +21,10 @@
 #define CELL_SIZE	8.5
 #define CELL_PAD	4.0
 #define ROW_H		13.0		/* a row of one line */
-#define HEAD_H		16.0		/* the header, its names on one line */
+#define HEAD_H		16.0		/* the header of one line */
 #define LINE_H		10.0		/* each line more */
 #define HEAD_MAX_LINES	4
-#define COL_MAX_W	260.0		/* readable: the orientation's test */
+#define COL_MAX_W	260.0		/* wider: landscape */
 #define COL_MIN_W	28.0
 #define PORTRAIT_W	(RENDER_A4_W - 2 * RENDER_MARGIN)
 #define LANDSCAPE_W	(RENDER_A4_H - 2 * RENDER_MARGIN)

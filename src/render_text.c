@@ -176,7 +176,8 @@ render_wrap(const char *text, size_t n, int utf8, double max_w,
 			end = pos;
 			for (i = pos; i < n; i += clen) {
 				clen = render_char_len(text + i, n - i, utf8);
-				if (w + (cw = width(ctx, text + i, clen)) > max_w)
+				cw = width(ctx, text + i, clen);
+				if (w + cw > max_w)
 					break;
 				w += cw;
 				if (w + ellipsis_w <= max_w)

@@ -105,7 +105,8 @@ test_render_data_texts_encoded_and_cut(void **state)
 
 	(void)state;
 	load(&d, "{\"title\": \"Th\xc3\xa9\", \"subtitle\": \"\xce\xa9\", "
-	    "\"parameters\": {\"R\xc3\xa9gion\": \"Rh\xc3\xb4ne\", \"n\": null}, "
+	    "\"parameters\": {\"R\xc3\xa9gion\": \"Rh\xc3\xb4ne\", "
+	    "\"n\": null}, "
 	    "\"kpis\": [{\"label\": \"CA\", \"value\": 12}]}", 0);
 	expect_str(&d, d.title, "Th\xe9");
 	expect_str(&d, d.subtitle, "?");
@@ -230,8 +231,8 @@ static const struct {
 	{ "{\"rows\": [[1]], \"chart\": {\"type\": \"bar\"}}",
 	    "\"chart\" needs \"label_column\"" },
 	{ "{\"rows\": [[1]], \"chart\": {\"type\": \"bar\", \"label_column\": "
-	    "0, \"value_column\": \"1\"}}", "\"chart\".\"value_column\" must be "
-	    "a column number, not text" },
+	    "0, \"value_column\": \"1\"}}",
+	    "\"chart\".\"value_column\" must be a column number, not text" },
 	{ "{\"rows\": [[1]], \"chart\": {\"type\": \"bar\", \"label_column\": "
 	    "0, \"value_column\": 1}}", "\"chart\".\"value_column\" is 1, but "
 	    "the table has 1 columns" },
