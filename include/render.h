@@ -18,7 +18,7 @@
  * finished, and the file written as libharu makes it (render.c).
  * Memory: SQLite's copy and parse of report_data while it is read
  * (about twice its size), the texts kept (less than its size), and
- * libharu's ~6 KB a page until the file is written; [pdf] max_pages
+ * libharu's ~7 KB a page until the file is written; [pdf] max_pages
  * bounds the pages.
  *
  * Limits, each a clear RENDER_DATAERR rather than a hang or a retry:

@@ -5,9 +5,8 @@
  * the title, "page i / n").
  *
  * The document is laid out twice by the same code: first a dry pass,
- * where nothing is drawn and libharu is not called, that only counts
- * the pages; then the drawing pass, which so knows n before it draws the
- * first footer.  A page is therefore finished when the next one starts:
+ * where nothing is drawn, that only counts the pages; then the drawing
+ * pass, which so knows n before it draws the first footer.  A page is therefore finished when the next one starts:
  * its footer is drawn and its content deflated at once (render_page.c
  * says how), instead of libharu keeping it as text until the file is
  * written.

@@ -25,7 +25,8 @@
  * own filter off.  This uses libharu's stream and dictionary records
  * (hpdf_objects.h, hpdf_streams.h, installed with it), and is skipped
  * for a page that does not look as expected, which libharu then
- * deflates itself.  What remains is ~6 KB a page of libharu's objects.
+ * deflates itself.  What remains is ~5 KB a page of libharu's objects
+ * (each name and dictionary key takes 128 bytes) and ~1.6 KB of content.
  */
 #include <errno.h>
 #include <stdarg.h>
