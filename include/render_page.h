@@ -133,9 +133,8 @@ void	render_text_fit(struct render *r, const struct render_font *font,
 	    double size, double x, double y, double max_w,
 	    enum render_align align, const char *text, size_t n);
 
-/* Sets the colour of what is filled next, text included: 0 is black. */
+/* Sets the gray of what is filled next, text included: 0 is black. */
 void	render_gray(struct render *r, double gray);
-void	render_rgb(struct render *r, double red, double green, double blue);
 
 /* Fills a box with a gray, then goes back to black. */
 void	render_fill(struct render *r, double x, double y, double w, double h,

@@ -386,14 +386,6 @@ render_gray(struct render *r, double gray)
 }
 
 void
-render_rgb(struct render *r, double red, double green, double blue)
-{
-	if (!r->dry && r->page)
-		HPDF_Page_SetRGBFill(r->page, (HPDF_REAL)red,
-		    (HPDF_REAL)green, (HPDF_REAL)blue);
-}
-
-void
 render_fill(struct render *r, double x, double y, double w, double h,
     double gray)
 {
