@@ -7,23 +7,30 @@
  * generation time in the report's zone, parameters, KPIs as a row of
  * boxes, an optional bar chart (vector graphics, labelled axes), then
  * the table, its header repeated on every page, numbers right-aligned,
- * text left-aligned and cut with an ellipsis at its column's width, zebra
- * rows; "page i / n" in the footer of every page.  Column widths follow
- * the content.
+ * text left-aligned, zebra rows; "page i / n" in the footer of every
+ * page.  The columns share the page width by their content, and a cell
+ * longer than its column wraps over several lines, the row as tall as
+ * its tallest cell (render_table.h).
  *
- * report_data is read with SQLite's JSON functions only: the rows are
- * streamed from json_each one at a time, twice (measuring, then drawing),
- * and never copied into our own structures.  libharu keeps the pages in
- * memory until the file is written, so memory grows with the page count,
- * which [pdf] max_pages bounds.
+ * report_data is read with SQLite's JSON functions, once, into the texts
+ * the PDF shows (render_data.h); the document is then laid out, its
+ * pages counted, and drawn page by page, each deflated as it is
+ * finished, and the file written as libharu makes it (render.c).
+ * Memory: SQLite's copy and parse of report_data while it is read
+ * (about twice its size), the texts kept (less than its size), and
+ * libharu's ~7 KB a page until the file is written; [pdf] max_pages
+ * bounds the pages.
  *
  * Limits, each a clear RENDER_DATAERR rather than a hang or a retry:
- * at most TABLE_MAX_COLS (35) columns, the number that fit across a
- * landscape page at 22 points; a chart value must be a finite number
+ * at most RENDER_TABLE_MAX_COLS (35) columns, the number that fit across
+ * a landscape page at 22 points; a chart value must be a finite number
  * (1e999 is valid JSON, read as infinity), though any finite one is
  * drawn to scale; every page, whichever part adds it, counts against
  * max_pages.  A text longer than RENDER_TEXT_MAX (render_text.h) is cut
- * with an ellipsis like one wider than its box.
+ * there with an ellipsis; a cell wraps over at most
+ * RENDER_CELL_MAX_LINES (40) lines, the last ending with an ellipsis
+ * when that is not enough; a title, parameter, KPI or chart label wider
+ * than its place is cut with an ellipsis.
  */
 #ifndef SENDREPORTS_RENDER_H
 #define SENDREPORTS_RENDER_H

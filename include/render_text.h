@@ -1,6 +1,7 @@
 /*
  * render_text.h - text for the fallback PDF: UTF-8 from the database made
- * into what a PDF font can show, and fitted to a width.
+ * into what a PDF font can show, fitted to a width, broken into lines.
+ * Pure functions: the width of a text comes from the caller.
  *
  * The built-in fonts (Helvetica) use WinAnsiEncoding (Windows-1252),
  * which covers French and the other Western European languages, with
@@ -20,10 +21,11 @@
 #define RENDER_REPLACEMENT	'?'
 
 /*
- * The most bytes of one text the renderer encodes.  No line of the page
- * shows more (842 points at 7 points a character is 120 characters, and
- * a character is at most 4 bytes), so what lies past it is never seen;
- * and libharu refuses to measure or draw a text past 65535 bytes.
+ * The most bytes of one text the renderer encodes: what lies past it is
+ * cut, and an ellipsis shows where.  A line of the page holds about 120
+ * characters, and a cell at most 40 lines (render_table.h); libharu
+ * refuses to measure or draw a text past 65535 bytes; and every byte
+ * kept is measured on each pass.
  */
 #define RENDER_TEXT_MAX		4096
 
@@ -56,5 +58,35 @@ typedef double	render_width_fn(void *ctx, const char *text, size_t n);
 size_t	render_fit(const char *text, size_t n, int utf8, double max_w,
 	    double ellipsis_w, render_width_fn *width, void *ctx,
 	    int *ellipsis);
+
+/* A line of wrapped text: len bytes from off. */
+struct render_line {
+	size_t	off;
+	size_t	len;
+};
+
+/*
+ * Breaks text (encoded, n bytes; utf8 as for render_fit) into lines no
+ * wider than max_w points, at most max_lines (>= 1) of them, written to
+ * lines[].  A line breaks after a word when one fits, and the spaces
+ * where it breaks are not shown; a word wider than a whole line is
+ * broken between two characters, never inside one; a line holds at
+ * least one character, however narrow max_w.  The text's leading spaces
+ * are kept, its trailing ones dropped.  When the text needs more than
+ * max_lines lines, the last one is what fits of the rest beside the
+ * ellipsis (ellipsis_w points wide), as render_fit would cut it, and
+ * *ellipsis is set.  Returns the number of lines: 0 for a text empty or
+ * all spaces.  Measures each character once at most.
+ */
+size_t	render_wrap(const char *text, size_t n, int utf8, double max_w,
+	    double ellipsis_w, render_width_fn *width, void *ctx,
+	    struct render_line *lines, size_t max_lines, int *ellipsis);
+
+/*
+ * The length of the character at text in an encoded text of n (> 0)
+ * bytes: 1 in WinAnsi; in UTF-8, what its first byte says, never more
+ * than n.
+ */
+size_t	render_char_len(const char *text, size_t n, int utf8);
 
 #endif

@@ -62,6 +62,19 @@ render_encode_text(const char *s, size_t max, int utf8, struct buf *out)
 	char one;
 
 	while (n > 0) {
+		/* Printable ASCII is the same in both encodings: a run of
+		 * it goes as it is, as much as max allows. */
+		for (len = 0; len < n && len < max - used && p[len] >= 0x20 &&
+		    p[len] < 0x7f; len++)
+			;
+		if (len > 0) {
+			if (buf_append(out, p, len) == -1)
+				return -1;
+			used += len;
+			p += len;
+			n -= len;
+			continue;
+		}
 		len = utf8_char_len((const char *)p, n);
 		if (len == 0) {
 			/* Not UTF-8: one visible mark per bad byte. */
@@ -128,4 +141,86 @@ render_fit(const char *text, size_t n, int utf8, double max_w,
 	while (cut > 0 && text[cut - 1] == ' ')
 		cut--;
 	return cut;
+}
+
+size_t
+render_char_len(const char *text, size_t n, int utf8)
+{
+	unsigned char c = (unsigned char)text[0];
+	size_t len;
+
+	if (!utf8 || c < 0xc0)
+		return 1;
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	return len < n ? len : n;
+}
+
+size_t
+render_wrap(const char *text, size_t n, int utf8, double max_w,
+    double ellipsis_w, render_width_fn *width, void *ctx,
+    struct render_line *lines, size_t max_lines, int *ellipsis)
+{
+	size_t nl = 0, pos = 0, i, end, next, brk, clen;
+	double w, cw;
+
+	*ellipsis = 0;
+	while (n > 0 && text[n - 1] == ' ')
+		n--;
+	/* Each turn adds a line or passes spaces, and moves pos on. */
+	while (pos < n && nl < max_lines) {
+		if (nl == max_lines - 1) {
+			/* The last line allowed: the rest when it fits, else
+			 * what fits beside the ellipsis (as render_fit, but
+			 * measuring no further than the line). */
+			w = 0;
+			end = pos;
+			for (i = pos; i < n; i += clen) {
+				clen = render_char_len(text + i, n - i, utf8);
+				cw = width(ctx, text + i, clen);
+				if (w + cw > max_w)
+					break;
+				w += cw;
+				if (w + ellipsis_w <= max_w)
+					end = i + clen;
+			}
+			if (i < n) {
+				*ellipsis = 1;
+				while (end > pos && text[end - 1] == ' ')
+					end--;
+			} else
+				end = n;
+			lines[nl].off = pos;
+			lines[nl++].len = end - pos;
+			break;
+		}
+		/* As many characters as fit, at least one; brk is where
+		 * the last word that fits ends. */
+		w = 0;
+		brk = pos;
+		for (i = pos; i < n; i += clen) {
+			clen = render_char_len(text + i, n - i, utf8);
+			cw = width(ctx, text + i, clen);
+			if (w + cw > max_w && i > pos)
+				break;
+			if (text[i] == ' ' && i > pos && text[i - 1] != ' ')
+				brk = i;
+			w += cw;
+		}
+		if (i >= n || text[i] == ' ')
+			end = next = i;		/* the rest, or a word end */
+		else if (brk > pos)
+			end = next = brk;	/* before the word cut */
+		else
+			end = next = i;		/* a word wider than a line */
+		while (end > pos && text[end - 1] == ' ')
+			end--;
+		if (end > pos) {
+			lines[nl].off = pos;
+			lines[nl++].len = end - pos;
+		}
+		pos = next;
+		while (pos < n && text[pos] == ' ')
+			pos++;
+	}
+	return nl;
 }

@@ -105,7 +105,7 @@ def test_ten_thousand_rows_header_and_page_numbers_on_every_page(ready):
     assert "Écriture n° 9999 — été" in text(out, n)
 
 
-def test_wide_table_turns_the_page_and_cuts_long_cells(ready):
+def test_wide_table_turns_the_page_and_wraps_long_cells(ready):
     cols = ["Colonne %d" % i for i in range(12)]
     rows = [["une valeur assez longue pour être coupée %d" % i] * 12
             for i in range(5)]
@@ -114,7 +114,12 @@ def test_wide_table_turns_the_page_and_cuts_long_cells(ready):
     info = subprocess.run(["pdfinfo", out], capture_output=True, text=True)
     w, h = [float(x) for x in info.stdout.split("Page size:")[1].split()[:3:2]]
     assert w > h    # landscape
-    assert "…" in text(out)
+    # Wrapped in its column, never cut: every word of every cell is there.
+    t = text(out)
+    assert "…" not in t
+    for i in range(5):
+        assert t.count("coupée %d" % i) == 12
+    assert t.count("assez longue") == 60
 
 
 def test_truetype_font_renders_greek_and_cyrillic(ready):
@@ -492,3 +497,191 @@ def test_render_writes_a_device_in_place_and_refuses_other_odd_targets(
             n not in ("target.pdf", "adir", "afifo", "alink", "full",
                       "null")]
     assert left == []
+
+
+# ---- long cells wrap (issue 15): the whole text, rows as tall as their
+# cells, the header and "page i / n" right on every page.
+
+THE = "Thé à la menthe et aux épices douces"
+
+
+def page_words(path, page=1):
+    """Every word of a page with its box: [(word, xmin, ymin, xmax,
+    ymax)], in pdftotext's order."""
+    import re
+    r = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l",
+                        str(page), path, "-"], capture_output=True,
+                       check=True)
+    return [(m.group(5), float(m.group(1)), float(m.group(2)),
+             float(m.group(3)), float(m.group(4)))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" '
+                                 r'xMax="([\d.]+)" yMax="([\d.]+)">'
+                                 r'([^<]*)</word>',
+                                 r.stdout.decode("utf-8"))]
+
+
+def column_lines(words, xmin, xmax):
+    """The distinct baselines of the words that start in [xmin, xmax)."""
+    return sorted({round(w[4], 1) for w in words if xmin <= w[1] < xmax})
+
+
+def test_a_long_cell_wraps_and_keeps_all_its_text(ready):
+    long = " — ".join([THE] * 6)
+    data = {"columns": ["Produit", "Description", "Prix"],
+            "rows": [["Thé", long, 4.5], ["Café", "court", 3.25]]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    t = text(out)
+    assert "…" not in t
+    # pdftotext reads the wrapped cell as one block: its whole text, in
+    # order, nothing cut.
+    flat = " ".join(subprocess.run(["pdftotext", out, "-"],
+                                   capture_output=True, check=True)
+                    .stdout.decode("utf-8").split())
+    assert long in flat
+    words = page_words(out)
+    desc = [w for w in words if w[0] in ("menthe", "épices")]
+    assert len(desc) == 12
+    # On several lines, inside its column, each line a baseline of its own.
+    x0 = min(w[1] for w in words if w[0] == "Description")
+    prix = [w for w in words if w[0] == "Prix"][0]
+    lines = column_lines(words, x0 - 1, prix[1] - 1)
+    assert len(lines) >= 4, lines
+    assert all(w[3] <= 559 + 1 for w in words)
+    # The row is as tall as its cell: the next row starts below its last
+    # line, and the price of the first row is on its first line.
+    cafe = [w for w in words if w[0] == "Café"][0]
+    assert cafe[2] > max(w[4] for w in desc)
+    price = [w for w in words if w[0] == "4.5"][0]
+    assert abs(price[4] - min(w[4] for w in desc)) < 1
+    # No two words of a line overlap.
+    for a, b in zip(words, words[1:]):
+        if abs(a[4] - b[4]) < 0.5 and b[1] > a[1]:
+            assert b[1] >= a[3] - 0.5, (a, b)
+
+
+def test_a_word_wider_than_its_column_is_broken_not_cut(ready):
+    word = "Anticonstitutionnellement" * 4
+    data = {"columns": ["n"] + ["c%d" % i for i in range(9)],
+            "rows": [[1] + [word] * 9]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    t = "".join(text(out).split())
+    assert "…" not in t
+    # Every piece is there: the characters, in order, nine times.
+    assert t.count("Anticonstitu") >= 9 * 4 - 9
+
+
+def test_header_and_page_numbers_stay_right_when_rows_wrap(ready):
+    data = {"title": "Journal", "columns": ["N°", "Libellé", "Montant"],
+            "rows": [[i, "début-%d %s fin-%d" % (i, THE * 3, i), i * 2.5]
+                     for i in range(300)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    n = pages(out)
+    assert n > 5
+    seen = 0
+    for p in range(1, n + 1):
+        t = text(out, p)
+        assert "Libellé" in t and "Montant" in t, p
+        assert "page %d / %d" % (p, n) in t, p
+        # Rows are never split across pages: a row's first and last
+        # words are on the same page.
+        for i in range(300):
+            if "début-%d " % i in t + " ":
+                assert "fin-%d" % i in t, (p, i)
+                seen += 1
+    assert seen == 300
+    # The header is at the top of every page, above every row.
+    for p in (2, n):
+        words = page_words(out, p)
+        head = [w for w in words if w[0] == "Libellé"][0]
+        assert all(w[2] >= head[4] - 0.5 for w in words
+                   if w[0].startswith("début-"))
+
+
+def test_columns_share_the_width_by_their_content(ready):
+    data = {"columns": ["N°", "Commentaire", "Montant"],
+            "rows": [[i, " ".join([THE] * (1 + i % 4)), i * 1000.5]
+                     for i in range(20)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    words = page_words(out)
+    n0 = [w for w in words if w[0] == "N°"][0]
+    c0 = [w for w in words if w[0] == "Commentaire"][0]
+    amounts = [w for w in words if w[0] == "19009.5"]
+    assert amounts
+    comment = [w for w in words if c0[1] - 1 <= w[1] < amounts[0][1] - 1]
+    # The numbers keep the width they need, the text takes the rest.
+    narrow = c0[1] - n0[1]
+    wide = max(w[3] for w in comment) - c0[1]
+    assert narrow < 40, narrow
+    assert wide > 8 * narrow, (wide, narrow)
+    assert amounts[0][3] <= 559 + 1
+    # Portrait: the table fits by wrapping.
+    info = subprocess.run(["pdfinfo", out], capture_output=True, text=True)
+    w, h = [float(x) for x in info.stdout.split("Page size:")[1].split()[:3:2]]
+    assert h > w
+
+
+def test_a_cell_taller_than_a_page_is_bounded(ready):
+    # 4 KiB of words in one of ten narrow columns: 40 lines at most, the
+    # last ending with "…", and the row on one page.
+    big = " ".join("mot%d" % i for i in range(800))
+    data = {"columns": ["c%d" % i for i in range(10)],
+            "rows": [["a"] * 9 + [big], ["b"] * 10]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    assert pages(out) == 1
+    words = page_words(out)
+    c9 = [w for w in words if w[0] == "c9"][0]
+    mine = [w for w in words if w[1] >= c9[1] - 1 and
+            w[0] not in ("c9", "b") and w[2] < 800]
+    lines = column_lines(mine, c9[1] - 1, 9999)
+    assert len(lines) == 40, len(lines)
+    assert "…" in text(out)
+    assert "mot0" in [w[0] for w in words]
+    b = [w for w in words if w[0] == "b"]
+    assert len(b) == 10 and b[0][2] > max(w[4] for w in mine)
+
+
+def test_truetype_text_wraps_without_splitting_a_character(ready):
+    ready.write_conf("[pdf]\ndir = pdf\nfont = %s\n" % DEJAVU)
+    greek = "Αναφορά πωλήσεων για την Αθήνα και τη Θεσσαλονίκη " * 5
+    data = {"columns": ["Τόπος", "Σχόλιο"], "rows": [["Αθήνα", greek]]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    t = " ".join(subprocess.run(["pdftotext", out, "-"], capture_output=True,
+                                check=True).stdout.decode("utf-8").split())
+    assert " ".join(greek.split()) in t
+    assert "?" not in t and "\ufffd" not in t
+
+
+def test_a_hundred_thousand_rows_render(ready):
+    ready.write_conf("[pdf]\ndir = pdf\nmax_pages = 5000\n")
+    data = {"title": "Grand livre", "columns": ["N°", "Libellé", "Débit"],
+            "rows": [[i, "Écriture %d" % i, i * 0.5] for i in range(100000)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    n = pages(out)
+    assert n > 1000
+    t = text(out, n)
+    assert "page %d / %d" % (n, n) in t and "Écriture 99999" in t
+    assert "Libellé" in t
+
+
+def test_text_the_pdf_syntax_uses_is_shown_as_it_is(ready):
+    # Parentheses and backslashes delimit and escape PDF strings.
+    cells = ["f(x) = (a + b)", "C:\\rapports\\", ")(", "\\(", "%{<[/#]>}"]
+    data = {"title": "Rapport (brouillon) \\ v2", "columns": ["a", "b"],
+            "rows": [[c, i] for i, c in enumerate(cells)]}
+    r, out, _ = render(ready, data)
+    assert r.returncode == 0, r.stderr
+    qpdf_ok(out)
+    t = text(out)
+    for s in cells + ["Rapport (brouillon) \\ v2"]:
+        assert s in t, s

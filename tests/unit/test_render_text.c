@@ -149,6 +149,114 @@ test_fit_never_cuts_a_character(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* One point per character: a UTF-8 continuation byte adds nothing. */
+static double
+width_chars(void *ctx, const char *text, size_t n)
+{
+	double w = 0;
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static const struct wrap_case {
+	const char	*text;
+	int		 utf8;
+	double		 max_w;
+	size_t		 max_lines;
+	const char	*want;		/* the lines, joined with '|' */
+	int		 ellipsis;
+} wrap_cases[] = {
+	/* Empty, or nothing to show. */
+	{ "", 0, 10, 5, "", 0 },
+	{ "   ", 0, 10, 5, "", 0 },
+	/* Fits: one line, trailing spaces dropped, leading kept. */
+	{ "abc", 0, 5, 5, "abc", 0 },
+	{ "abc  ", 0, 3, 5, "abc", 0 },
+	{ "  abc", 0, 10, 5, "  abc", 0 },
+	/* Words: break after the last word that fits. */
+	{ "aaa bbb ccc", 0, 7, 5, "aaa bbb|ccc", 0 },
+	{ "aaa bbb ccc", 0, 3, 5, "aaa|bbb|ccc", 0 },
+	{ "aaa bbb ccc", 0, 8, 5, "aaa bbb|ccc", 0 },
+	{ "a   b", 0, 1, 5, "a|b", 0 },
+	{ "aaa    bbb", 0, 5, 5, "aaa|bbb", 0 },
+	/* A word wider than the line: broken between characters. */
+	{ "abcdefgh", 0, 3, 5, "abc|def|gh", 0 },
+	{ "ab abcdefgh", 0, 4, 5, "ab|abcd|efgh", 0 },
+	{ "x", 0, 0, 5, "x", 0 },		/* at least a character */
+	/* UTF-8: a character is never split. */
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9", 1, 2, 5,
+	    "\xc3\xa9\xc3\xa9|\xc3\xa9", 0 },
+	{ "\xe2\x82\xac\xe2\x82\xac \xf0\x9f\x98\x80", 1, 1, 5,
+	    "\xe2\x82\xac|\xe2\x82\xac|\xf0\x9f\x98\x80", 0 },
+	{ "Th\xc3\xa9 \xc3\xa0 la menthe et aux \xc3\xa9pices douces", 1,
+	    12, 5, "Th\xc3\xa9 \xc3\xa0 la|menthe et|aux \xc3\xa9pices|"
+	    "douces", 0 },
+	/* At most max_lines: the last holds what fits, and the ellipsis
+	 * (one point wide here). */
+	{ "aaa bbb ccc ddd", 0, 7, 2, "aaa bbb|ccc ddd", 0 },
+	{ "aaa bbb ccc ddd eee", 0, 7, 2, "aaa bbb|ccc dd", 1 },
+	{ "aaa bbb ccc", 0, 3, 1, "aa", 1 },
+	{ "aaa bbb", 0, 4, 1, "aaa", 1 },	/* "aaa " less its space */
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 1, 2, 1, "\xc3\xa9", 1 },
+};
+
+static void
+test_wrap_breaks_at_words_then_characters(void **state)
+{
+	struct render_line lines[8];
+	struct buf got;
+	size_t i, k, n;
+	int ell;
+
+	(void)state;
+	buf_init(&got, 4096);
+	for (i = 0; i < sizeof(wrap_cases) / sizeof(wrap_cases[0]); i++) {
+		const struct wrap_case *c = &wrap_cases[i];
+
+		n = render_wrap(c->text, strlen(c->text), c->utf8, c->max_w, 1,
+		    width_chars, NULL, lines, c->max_lines, &ell);
+		assert_true(n <= c->max_lines);
+		buf_reset(&got);
+		for (k = 0; k < n; k++) {
+			if (k)
+				buf_putc(&got, '|');
+			buf_append(&got, c->text + lines[k].off, lines[k].len);
+		}
+		if (strcmp(got.data, c->want) != 0 || ell != c->ellipsis)
+			fail_msg("case %zu \"%s\": got \"%s\" (ellipsis %d)",
+			    i, c->text, got.data, ell);
+	}
+	buf_release(&got);
+}
+
+static void
+test_wrap_of_a_long_text_is_bounded(void **state)
+{
+	static char big[RENDER_TEXT_MAX + 1];
+	struct render_line lines[40];
+	size_t n, i;
+	int ell;
+
+	(void)state;
+	for (i = 0; i < RENDER_TEXT_MAX; i++)
+		big[i] = i % 7 == 6 ? ' ' : 'a' + i % 7;
+	n = render_wrap(big, RENDER_TEXT_MAX, 0, 30, 1, width_chars, NULL,
+	    lines, 40, &ell);
+	assert_int_equal(n, 40);
+	assert_true(ell);
+	for (i = 0; i < n; i++) {
+		assert_true(width_chars(NULL, big + lines[i].off,
+		    lines[i].len) <= 30 - (i == n - 1));
+		assert_true(i == 0 || lines[i].off >= lines[i - 1].off +
+		    lines[i - 1].len);
+	}
+}
+
 int
 main(void)
 {
@@ -157,6 +265,8 @@ main(void)
 		cmocka_unit_test(test_what_winansi_lacks_is_visible),
 		cmocka_unit_test(test_fit_cuts_with_an_ellipsis),
 		cmocka_unit_test(test_fit_never_cuts_a_character),
+		cmocka_unit_test(test_wrap_breaks_at_words_then_characters),
+		cmocka_unit_test(test_wrap_of_a_long_text_is_bounded),
 		cmocka_unit_test(
 		    test_render_text_cut_at_max_bytes_never_inside_a_character),
 		cmocka_unit_test(test_render_text_utf8_made_safe_for_the_font),
