@@ -37,7 +37,7 @@ import bench_send  # noqa: E402
 
 N = int(os.environ.get("BENCH_MESSAGES", "200" if bl.QUICK else "1000"))
 SLOW_N = 50 if bl.QUICK else 200
-REPEATS, WARMUP = (2, 0) if bl.QUICK else (5, 0)
+REPEATS, WARMUP = (2, 0) if bl.QUICK else (7, 0)
 SLOW_REPEATS = 2 if bl.QUICK else 3
 
 SINK = os.path.join(bl.PEERS, "usr", "sbin", "smtp-sink")
@@ -256,6 +256,15 @@ def run(top, sinks):
                          ("smtplib", delivered(smtplib, N))],
                         REPEATS, WARMUP)
 
+    # Where flush's system time goes: one more run under strace -f -c.
+    box = fresh(sink.port)
+    before = sink.messages()
+    calls, secs = bl.strace_counts(box.argv("flush"), cwd=box.root)
+    shutil.rmtree(box.root)
+    if sink.messages() - before != N:
+        raise bl.BenchError("flush under strace delivered %d of %d"
+                            % (sink.messages() - before, N))
+
     # msmtp: one process per message, driven by a small Python loop.
     msmtprc = os.path.join(top, "msmtprc")
     with open(msmtprc, "w") as f:
@@ -280,7 +289,7 @@ def run(top, sinks):
     # nullmailer-send, in its chroot (root only: chroot(2), mknod).
     if os.geteuid() == 0:
         run_nullmailer(top, sink, peer_in, env, delivered, res)
-    report(res, msmtp_rss, queued, msg_bytes)
+    report(res, msmtp_rss, queued, msg_bytes, calls, secs)
 
 
 def run_nullmailer(top, sink, peer_in, env, delivered, res):
@@ -304,7 +313,7 @@ def run_nullmailer(top, sink, peer_in, env, delivered, res):
         SLOW_REPEATS, 0)["nullmailer"]
 
 
-def report(res, msmtp_rss, queued, msg_bytes):
+def report(res, msmtp_rss, queued, msg_bytes, calls, secs):
     counts = {"sendreports": N, "smtplib": N, "msmtp": SLOW_N,
               "nullmailer": SLOW_N}
     rate = {k: bl.rates(v, counts[k]) for k, v in res.items()}
@@ -339,6 +348,17 @@ msmtp and nullmailer, one process per message, send %d messages a run,
         REPEATS, SLOW_N, SLOW_REPEATS))
     sec.table(["side", "runs × messages", "messages/s", "peak RSS",
                "sendreports / side"], rows)
+    syncs = sum(calls.get(k, (0, 0))[0] for k in bench_send.SYNCS)
+    total = sum(secs.values()) or 1
+    sec.para("sendreports flush, one more run under `strace -f -c`: %d "
+             "system calls, %.1f per message, %.2f syncs per message; by "
+             "system time: %s." % (
+                 sum(c for c, _ in calls.values()),
+                 sum(c for c, _ in calls.values()) / N, syncs / N,
+                 ", ".join("%s %.0f%% (%d calls)" % (k, 100 * v / total,
+                                                    calls[k][0])
+                           for k, v in sorted(secs.items(),
+                                              key=lambda kv: -kv[1])[:6])))
     sec.write()
     r = bl.ratio(ours_rate, rate["smtplib"])
     bl.summary("flush: %d × %.0f KB to a loopback sink" % (

@@ -23,7 +23,7 @@ SIZES = (1000, 5000) if bl.QUICK else (1000, 10000, 100000)
 # ROUND renders and one reportlab run.
 REPEATS = {1000: (10, 2), 5000: (2, 1), 10000: (3, 1), 100000: (3, 1)}
 ROUND = 2
-RL_REPEATS = 2 if bl.QUICK else 5
+RL_REPEATS = 2 if bl.QUICK else 7
 RL_ONCE = SIZES[1]
 
 
@@ -97,6 +97,7 @@ def run(top):
         p, size, jsize = info[n]
         t = bl.walls(res[n])
         row = ["{:,}".format(n), "%d" % p, bl.cell_time(t),
+               bl.fmt_time(bl.Stats(r.cpu for r in res[n]).median),
                "%.1f MB" % bl.peak_mb(res[n]), bl.fmt_bytes(size)]
         if ("rl", n) in res:
             rl = bl.walls(res[("rl", n)])
@@ -114,11 +115,12 @@ def run(top):
 the same table with the same layout elements in one Python process
 (bench/peer_reportlab.py: title, generation time, header repeated on
 every page, right-aligned numbers, footer with "page i / n"), from the
-same JSON. At %s rows they take turns (rounds of %d renders and one
+same JSON. CPU: user + system time, median. At %s rows they take turns (rounds of %d renders and one
 reportlab run, %d rounds after one warm-up round); reportlab runs once at
 %s rows and not beyond (its table layout grows faster than linearly).
 """ % ("{:,}".format(SIZES[0]), ROUND, RL_REPEATS, "{:,}".format(RL_ONCE)))
-    sec.table(["rows", "pages", "sendreports: time", "peak RSS", "PDF",
+    sec.table(["rows", "pages", "sendreports: time", "CPU", "peak RSS",
+               "PDF",
                "reportlab: time", "peak RSS", "pages",
                "reportlab / sendreports"], rows)
     sec.para("report_data sizes: %s." % ", ".join(

@@ -19,7 +19,7 @@ import benchlib as bl  # noqa: E402
 
 N = int(os.environ.get("BENCH_REPORTS", "200" if bl.QUICK else "1000"))
 PDF_BYTES = 50 * 1024
-REPEATS, WARMUP = (2, 1) if bl.QUICK else (5, 1)
+REPEATS, WARMUP = (2, 1) if bl.QUICK else (7, 1)
 SYNCS = ("fsync", "fdatasync", "sync_file_range", "msync")
 
 
