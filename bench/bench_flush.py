@@ -339,13 +339,13 @@ def report(res, msmtp_rss, queued, msg_bytes, calls, secs):
 %d queued messages of %.1f KB (made by `send` from reports with stored
 %d KB PDFs; %.1f MB of spool) to Postfix's `smtp-sink` on loopback,
 which discards them and counts them (every run is checked against its
-count). Each `flush` runs on a fresh copy of the spool. The peers send
+count). Each `flush` (%s build) runs on a fresh copy of the spool. The peers send
 the very messages `flush` delivered, captured by a dumping smtp-sink in
 the warm-up run. sendreports and smtplib take turns, %d repeats each;
 msmtp and nullmailer, one process per message, send %d messages a run,
 %d runs, after a 10-message warm-up.""" % (
         N, msg_bytes / 1024, bench_send.PDF_BYTES // 1024, queued / 1e6,
-        REPEATS, SLOW_N, SLOW_REPEATS))
+        bl.MAIN_NAME, REPEATS, SLOW_N, SLOW_REPEATS))
     sec.table(["side", "runs × messages", "messages/s", "peak RSS",
                "sendreports / side"], rows)
     syncs = sum(calls.get(k, (0, 0))[0] for k in bench_send.SYNCS)

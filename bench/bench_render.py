@@ -64,9 +64,13 @@ def run(top):
                      "report_data": text}])
     out = os.path.join(top, "out.pdf")
     rl_out = os.path.join(top, "rl.pdf")
+    builds = [("static", bl.STATIC_BIN)] if bl.STATIC_BIN else []
+    builds.append(("dynamic", bl.BIN))
+    main = builds[0][0]
 
-    def ours(i, n, count):
-        return lambda: bl.runrss(box.argv("render", str(i), "-o", out),
+    def ours(binary, i, count):
+        return lambda: bl.runrss(box.argv("render", str(i), "-o", out,
+                                          binary=binary),
                                  count, cwd=box.root)
 
     def reportlab(n):
@@ -77,14 +81,14 @@ def run(top):
     for i, n in enumerate(SIZES, 1):
         repeats, warmup = REPEATS[n]
         if n == SIZES[0]:
-            rounds = bl.interleave([("ours", ours(i, n, ROUND)),
-                                    ("reportlab", reportlab(n))],
-                                   RL_REPEATS, 1)
-            res[n] = rounds["ours"]
-            res[("rl", n)] = rounds["reportlab"]
+            sides = [(name, ours(b, i, ROUND)) for name, b in builds]
+            sides.append(("rl", reportlab(n)))
+            rounds = bl.interleave(sides, RL_REPEATS, 1)
+            for name in rounds:
+                res[(name, n)] = rounds[name]
         else:
-            res[n] = bl.measure(box.argv("render", str(i), "-o", out),
-                                repeats, warmup, cwd=box.root)
+            for name, b in builds:
+                res[(name, n)] = ours(b, i, repeats + warmup)()[warmup:]
         info[n] = (pages(out), os.path.getsize(out),
                    os.path.getsize(files[n]))
         if n == RL_ONCE:
@@ -95,17 +99,20 @@ def run(top):
     rows = []
     for n in SIZES:
         p, size, jsize = info[n]
-        t = bl.walls(res[n])
-        row = ["{:,}".format(n), "%d" % p, bl.cell_time(t),
-               bl.fmt_time(bl.Stats(r.cpu for r in res[n]).median),
-               "%.1f MB" % bl.peak_mb(res[n]), bl.fmt_bytes(size)]
+        row = ["{:,}".format(n), "%d" % p]
+        for name, _ in builds:
+            runs = res[(name, n)]
+            row += [bl.cell_time(bl.walls(runs)),
+                    bl.fmt_time(bl.Stats(r.cpu for r in runs).median),
+                    "%.1f MB" % bl.peak_mb(runs)]
+        row.append(bl.fmt_bytes(size))
         if ("rl", n) in res:
             rl = bl.walls(res[("rl", n)])
             row += [("%s" % bl.cell_time(rl)) if len(rl) > 1 else
                     "%s (1 run)" % bl.fmt_time(rl.median),
                     "%.1f MB" % bl.peak_mb(res[("rl", n)]),
                     "%d" % info[("rl", n)][0],
-                    bl.fmt_ratio(bl.ratio(rl, t))]
+                    bl.fmt_ratio(bl.ratio(rl, bl.walls(res[(main, n)])))]
         else:
             row += ["not run", "", "", ""]
         rows.append(row)
@@ -115,33 +122,40 @@ def run(top):
 the same table with the same layout elements in one Python process
 (bench/peer_reportlab.py: title, generation time, header repeated on
 every page, right-aligned numbers, footer with "page i / n"), from the
-same JSON. CPU: user + system time, median. At %s rows they take turns (rounds of %d renders and one
-reportlab run, %d rounds after one warm-up round); reportlab runs once at
-%s rows and not beyond (its table layout grows faster than linearly).
-""" % ("{:,}".format(SIZES[0]), ROUND, RL_REPEATS, "{:,}".format(RL_ONCE)))
-    sec.table(["rows", "pages", "sendreports: time", "CPU", "peak RSS",
-               "PDF",
-               "reportlab: time", "peak RSS", "pages",
-               "reportlab / sendreports"], rows)
+same JSON. CPU: user + system time, median. At %s rows they take turns
+(rounds of %d renders per build and one reportlab run, %d rounds after
+one warm-up round); reportlab runs once at %s rows and not beyond (its
+table layout grows faster than linearly). Ratio: reportlab over the %s
+binary.""" % ("{:,}".format(SIZES[0]), ROUND, RL_REPEATS,
+              "{:,}".format(RL_ONCE), main))
+    headers = ["rows", "pages"]
+    for name, _ in builds:
+        headers += ["%s: time" % name, "CPU", "peak RSS"]
+    headers += ["PDF", "reportlab: time", "peak RSS", "pages",
+                "reportlab / %s" % main]
+    sec.table(headers, rows)
     sec.para("report_data sizes: %s." % ", ".join(
         "%s rows %s" % ("{:,}".format(n), bl.fmt_bytes(info[n][2]))
         for n in SIZES))
     sec.write()
 
     n0 = SIZES[0]
-    r = bl.ratio(bl.walls(res[("rl", n0)]), bl.walls(res[n0]))
-    bl.summary("fallback PDF, %s-row table, whole process" %
-               "{:,}".format(n0),
-               "%s, %.1f MB" % (bl.fmt_time(bl.walls(res[n0]).median),
-                                bl.peak_mb(res[n0])),
+    r = bl.ratio(bl.walls(res[("rl", n0)]), bl.walls(res[(main, n0)]))
+    bl.summary("fallback PDF, %s-row table, whole process (%s)" % (
+               "{:,}".format(n0), main),
+               "%s, %.1f MB" % (bl.fmt_time(bl.walls(res[(main, n0)]).median),
+                                bl.peak_mb(res[(main, n0)])),
                "reportlab %s" % bl.fmt_time(
                    bl.walls(res[("rl", n0)]).median),
                bl.fmt_ratio(r), "≥ 20× reportlab", r[0] >= 20)
     nl = SIZES[-1]
-    peak = bl.peak_mb(res[nl])
-    bl.summary("fallback PDF, %s rows: peak RSS" % "{:,}".format(nl),
-               "%.1f MB, %s" % (peak, bl.fmt_time(bl.walls(res[nl]).median)),
-               "—", "%.1f MB" % peak, "≤ 20 MB", peak <= 20)
+    for name, _ in builds:
+        peak = bl.peak_mb(res[(name, nl)])
+        bl.summary("fallback PDF, %s rows: peak RSS (%s)" % (
+                   "{:,}".format(nl), name),
+                   "%.1f MB, %s" % (peak, bl.fmt_time(
+                       bl.walls(res[(name, nl)]).median)),
+                   "—", "%.1f MB" % peak, "≤ 20 MB", peak <= 20)
 
 
 if __name__ == "__main__":

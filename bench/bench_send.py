@@ -102,12 +102,13 @@ def run(top):
     disk_rate = bl.rates(res["disk"], N)
     r = bl.ratio(ours_rate, disk_rate)
     sec = bl.Section("Burst: send", """\
-`sendreports -c CONF send` over %d due reports with stored %d KB PDFs
+`sendreports -c CONF send` (%s build) over %d due reports with stored %d KB PDFs
 (%.1f KB messages), each repeat on a fresh copy of the box; %d repeats
 after %d warm-up. The peer is this disk's bound for one durable file
 each: bench/durable.c writes %d files of the message's size with write +
 fsync + rename + fsync(dir), in the same file system; the two take
-turns.""" % (N, PDF_BYTES // 1024, msg_bytes[0] / 1024, REPEATS, WARMUP, N))
+turns.""" % (bl.MAIN_NAME, N, PDF_BYTES // 1024, msg_bytes[0] / 1024,
+              REPEATS, WARMUP, N))
     sec.table(["side", "reports/s", "time for %d" % N, "peak RSS",
                "CPU (user+sys)"],
               [["sendreports send", bl.cell_rate(ours_rate),

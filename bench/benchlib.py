@@ -51,6 +51,10 @@ BIN = os.environ.get("SENDREPORTS_BIN") or os.path.join(ROOT, "build",
 # Empty when the static build was skipped; STATIC_NOTE says why.
 STATIC_BIN = os.environ.get("SENDREPORTS_STATIC_BIN", "")
 STATIC_NOTE = os.environ.get("SENDREPORTS_STATIC_NOTE", "")
+# The binary the workloads run: the static one, what a box runs, when
+# it was built; else the dynamic build.
+MAIN_BIN = STATIC_BIN or BIN
+MAIN_NAME = "static" if STATIC_BIN else "dynamic"
 MULTIARCH = "%s-linux-gnu" % platform.machine()
 
 
@@ -317,7 +321,7 @@ class Box:
 
     def __init__(self, root, smtp_port=None, extra="", binary=None):
         self.root = root
-        self.bin = binary or BIN
+        self.bin = binary or MAIN_BIN
         self.conf = os.path.join(root, "sendreports.ini")
         self.db = os.path.join(root, "reports.db")
         self.pdf = os.path.join(root, "pdf")
