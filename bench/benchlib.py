@@ -535,8 +535,8 @@ def start():
         "# sendreports: benchmark results",
         "",
         "Written by `make bench` (bench/*.py); every figure below comes "
-        "from this one run, each workload's sides measured one after the "
-        "other in the same minutes. Times: median (min–max) over the "
+        "from this one run, the sides of each workload taking turns in "
+        "the same minutes. Times: median (min–max) over the "
         "repeats after a warm-up; peak RSS: the largest `ru_maxrss` of "
         "the process (and the children it waited for) over the repeats. "
         "The machine is shared and noisy: read the ratios, not the "
