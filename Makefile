@@ -236,14 +236,53 @@ crashcheck-quick: $(PROG)
 	$(Q)$(PYTHON) -m pytest -q -p no:cacheprovider tests/crash
 	$(Q)$(CRASHCHECK) --bin $(PROG) --quick $(CRASHCHECK_ARGS)
 
-# Speed and memory, measured side by side in one run (bench/bench_*.py).
-BENCH_SRC	:= $(sort $(wildcard bench/bench_*.py))
+
+# Speed and memory, side by side in one run, never part of make check:
+# bench/bench_{idle,send,flush,render}.py, each workload against its
+# peers, into bench/results.md (rewritten by each run).  It installs what
+# it needs (Debian's python3-django, python3-reportlab, strace ...), builds
+# the dynamic binary and the static one (make static; BENCH_STATIC=0
+# skips it, and a failed static build is noted, not fatal), and fetches
+# the mail peers' .debs into build/bench/peers (bench/peers.sh: extracted,
+# never installed).  BENCH_QUICK=1: small workloads, for working on the
+# harness only.
+BENCH_DIR	:= build/bench
+BENCH_SCRIPTS	:= bench/bench_idle.py bench/bench_send.py \
+		   bench/bench_flush.py bench/bench_render.py
+BENCH_PACKAGES	:= python3 python3-django python3-reportlab strace sqlite3 \
+		   poppler-utils file
+BENCH_STATIC	?= 1
+STATIC_PROG	= build/$(CROSS_HOST_ARCH)/sendreports
 bench:
-	$(Q)sh scripts/deps.sh msmtp
-	$(Q)$(MAKE) --no-print-directory DEPS= $(PROG) $(TOOL_BIN)
-	$(Q)set -e; for b in $(BENCH_SRC); do echo "  BENCH   $$b"; \
-	    SENDREPORTS_BIN=$(abspath $(PROG)) \
-	    SENDREPORTS_TOOLS=$(abspath $(BUILD)/tools) $(PYTHON) $$b; done
+	$(Q)sh scripts/deps.sh --build $(BENCH_PACKAGES)
+	$(Q)$(MAKE) --no-print-directory DEPS= $(PROG)
+	$(Q)mkdir -p $(BENCH_DIR)
+	$(Q)rm -f $(BENCH_DIR)/static-note; \
+	if [ "$(BENCH_STATIC)" = 0 ]; then \
+	    echo "BENCH_STATIC=0" > $(BENCH_DIR)/static-note; \
+	elif ! $(MAKE) --no-print-directory static; then \
+	    echo "make static failed (cross toolchain or sources not" \
+	        "available); see its output" > $(BENCH_DIR)/static-note; \
+	fi
+	@echo "  CC      $(BENCH_DIR)/runrss $(BENCH_DIR)/durable"
+	$(Q)for t in runrss durable; do \
+	    $(CC) -O2 -static -o $(BENCH_DIR)/$$t bench/$$t.c 2>/dev/null || \
+	    $(CC) -O2 -o $(BENCH_DIR)/$$t bench/$$t.c || exit 1; done
+	$(Q)printf 'int main(void){return 0;}\n' | \
+	    $(CC) -O2 -static -x c -o $(BENCH_DIR)/empty - 2>/dev/null || \
+	    printf 'int main(void){return 0;}\n' | \
+	    $(CC) -O2 -x c -o $(BENCH_DIR)/empty -
+	$(Q)sh bench/peers.sh $(BENCH_DIR)/peers
+	$(Q)export SENDREPORTS_BIN=$(abspath $(PROG)); \
+	if [ -s $(BENCH_DIR)/static-note ]; then \
+	    export SENDREPORTS_STATIC_BIN= \
+	        SENDREPORTS_STATIC_NOTE="$$(cat $(BENCH_DIR)/static-note)"; \
+	else export SENDREPORTS_STATIC_BIN=$(abspath $(STATIC_PROG)); fi; \
+	$(PYTHON) bench/benchlib.py start || exit 1; failed=""; \
+	for b in $(BENCH_SCRIPTS); do echo "  BENCH   $$b"; \
+	    $(PYTHON) $$b || failed="$$failed $$b"; done; \
+	$(PYTHON) bench/benchlib.py finish $$failed; \
+	echo "  RESULTS bench/results.md"; [ -z "$$failed" ]
 
 # deps first, then the build in a second make: never both at once.
 demo: deps

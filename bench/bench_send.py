@@ -1,153 +1,145 @@
-"""send over 1,000 due reports with 50 KB stored PDFs.
+"""The burst: N due reports with stored 50 KB PDFs, `send` into the spool.
 
-Side by side in one run, on the same data:
-  - sendreports send: PDF checks, MIME, durable enqueue, database marks;
-  - the old path's work in Python (what send_scheduled_reports did per
-    report, minus Django and SMTP): read the row, build the message with
-    the standard email package, write it with fsync, mark the row sent.
-Prints the wall time and peak memory of each and their ratio.
+Each repeat runs on a fresh copy of the same box (the reports database
+made by initdb and N due rows, the PDFs hard-linked).  Reports a second,
+syncs per report (`strace -f -c -e trace=fsync,fdatasync,
+sync_file_range,msync` on one more run), and the peer: this disk's bound
+for one durable file each, bench/durable.c writing N files of the
+message's size with write + fsync + rename + fsync(dir), in the same
+file system.  The two take turns, run after run.
 """
-import email.message
-import email.policy
+import datetime
 import os
-import resource
 import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 
-N = int(os.environ.get("BENCH_REPORTS", "1000"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import benchlib as bl  # noqa: E402
+
+N = int(os.environ.get("BENCH_REPORTS", "200" if bl.QUICK else "1000"))
 PDF_BYTES = 50 * 1024
-BIN = os.environ["SENDREPORTS_BIN"]
-NOW = "2026-11-23T08:00:00Z"
-
-SCHEMA = """
-CREATE TABLE scheduled_reports (
-  id INTEGER PRIMARY KEY, title TEXT NOT NULL, recipients TEXT NOT NULL,
-  cc TEXT, bcc TEXT, subject TEXT, body TEXT, scheduled_at TEXT NOT NULL,
-  sent INTEGER NOT NULL DEFAULT 0, sent_at TEXT, pdf_path TEXT,
-  report_data TEXT, schedule TEXT, timezone TEXT, last_error TEXT);
-"""
+REPEATS, WARMUP = (2, 1) if bl.QUICK else (7, 1)
+SYNCS = ("fsync", "fdatasync", "sync_file_range", "msync")
 
 
-def make_pdf(path, i):
-    body = b"%PDF-1.4\n% bench " + str(i).encode() + b"\n"
-    body += os.urandom(PDF_BYTES - len(body) - 6) + b"\n%%EOF\n"
-    with open(path, "wb") as f:
-        f.write(body[:PDF_BYTES])
+def due_rows(n, now):
+    """n reports due within the last hour, each with its stored PDF."""
+    for i in range(1, n + 1):
+        at = now - datetime.timedelta(minutes=60, seconds=-(i % 3000))
+        yield {"id": i, "title": "Ventes — rapport %d" % i,
+               "recipients": "Zoë Dupont <zoe@example.com>, "
+                             "ops@example.com",
+               "cc": "direction@example.com", "scheduled_at": bl.utc(at),
+               "sent": 0, "pdf_path": "r%d.pdf" % i}
 
 
-def make_box(root):
-    os.makedirs(os.path.join(root, "pdf"))
-    with open(os.path.join(root, "sendreports.ini"), "w") as f:
-        f.write("[database]\npath = reports.db\n[spool]\ndir = spool\n"
-                "[pdf]\ndir = pdf\n[mail]\nfrom = Rapports "
-                "<rapports@example.com>\ntimezone = UTC\n[log]\n"
-                "syslog = no\n")
-    os.chmod(os.path.join(root, "sendreports.ini"), 0o600)
-    db = sqlite3.connect(os.path.join(root, "reports.db"))
-    db.executescript(SCHEMA)
-    for i in range(1, N + 1):
-        make_pdf(os.path.join(root, "pdf", "r%d.pdf" % i), i)
-        db.execute(
-            "INSERT INTO scheduled_reports (id, title, recipients, cc, "
-            "subject, body, scheduled_at, pdf_path) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?)",
-            (i, "Ventes — rapport %d" % i,
-             "Zoë Dupont <zoe@example.com>, ops@example.com",
-             "direction@example.com", None, None,
-             "2026-11-23 07:%02d:00" % (i % 60), "r%d.pdf" % i))
-    db.commit()
-    db.close()
+def make_box(root, n, smtp_port=None):
+    """A box with n due reports and their stored PDFs (PDF_BYTES each)."""
+    box = bl.Box(root, smtp_port=smtp_port).initdb()
+    for i in range(1, n + 1):
+        bl.make_pdf(os.path.join(box.pdf, "r%d.pdf" % i), i, PDF_BYTES)
+    box.insert(due_rows(n, bl.now_utc()))
+    return box
 
 
-def python_old_path(root):
-    """What the Django command did per report, without Django or SMTP."""
-    db = sqlite3.connect(os.path.join(root, "reports.db"))
-    out = os.path.join(root, "pyspool")
-    os.makedirs(out)
-    rows = db.execute(
-        "SELECT id, title, recipients, cc, subject, body, pdf_path FROM "
-        "scheduled_reports WHERE sent = 0 AND scheduled_at <= ?",
-        ("2026-11-23 08:00:00",)).fetchall()
-    for rid, title, rcpts, cc, subject, body, pdf_path in rows:
-        m = email.message.EmailMessage(policy=email.policy.SMTP)
-        m["From"] = "Rapports <rapports@example.com>"
-        m["To"] = rcpts
-        if cc:
-            m["Cc"] = cc
-        m["Subject"] = subject or title
-        m["Message-ID"] = "<r%d.bench@example.com>" % rid
-        m.set_content(body or "Veuillez trouver ci-joint le rapport.")
-        with open(os.path.join(root, "pdf", pdf_path), "rb") as f:
-            m.add_attachment(f.read(), maintype="application",
-                             subtype="pdf", filename=title + ".pdf")
-        tmp = os.path.join(out, "r%d.tmp" % rid)
-        with open(tmp, "wb") as f:
-            f.write(m.as_bytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.rename(tmp, os.path.join(out, "r%d" % rid))
-        db.execute("UPDATE scheduled_reports SET sent = 1, sent_at = "
-                   "datetime('now') WHERE id = ?", (rid,))
-        db.commit()
-    db.close()
-    return len(rows)
-
-
-def timed_child(argv, cwd):
-    """Runs argv under time(1): a child forked from this interpreter would
-    report the interpreter's pages as its own peak."""
-    t0 = time.monotonic()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, cwd=cwd,
-                       capture_output=True, text=True,
-                       env={"PATH": "/usr/bin:/bin", "TZ": "UTC",
-                            "LC_ALL": "C"})
-    wall = time.monotonic() - t0
-    if r.returncode != 0:
-        sys.exit("bench: %s failed (%d): %s" % (argv, r.returncode,
-                                                 r.stderr))
-    return wall, int(r.stderr.strip().splitlines()[-1])
+def spool_bytes(box):
+    return bl.tree_bytes(os.path.join(box.root, "spool", "queue"))
 
 
 def main():
-    top = tempfile.mkdtemp(prefix="bench-send-")
+    top = bl.workdir("send")
     try:
-        a = os.path.join(top, "c")
-        b = os.path.join(top, "py")
-        make_box(a)
-        shutil.copytree(a, b)
-        conf = os.path.join(a, "sendreports.ini")
-
-        wall_c, rss_c = timed_child(
-            [BIN, "-c", conf, "send", "--now", NOW], a)
-        queued = len(os.listdir(os.path.join(a, "spool", "queue")))
-        if queued != N:
-            sys.exit("bench: expected %d queued, found %d" % (N, queued))
-
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t0 = time.monotonic()
-        done = python_old_path(b)
-        wall_py = time.monotonic() - t0
-        rss_py = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        assert done == N
-
-        size = sum(os.path.getsize(os.path.join(a, "spool", "queue", f))
-                   for f in os.listdir(os.path.join(a, "spool", "queue")))
-        print("send: %d due reports, %d KB stored PDFs, %.1f MB queued"
-              % (N, PDF_BYTES // 1024, size / 1e6))
-        print("  sendreports send      %7.2f s  %6.1f ms/report  "
-              "peak RSS %6.1f MB" % (wall_c, 1000 * wall_c / N,
-                                     rss_c / 1024))
-        print("  python email + fsync  %7.2f s  %6.1f ms/report  "
-              "peak RSS %6.1f MB (interpreter included; was %.1f MB "
-              "before)" % (wall_py, 1000 * wall_py / N, rss_py / 1024,
-                           before / 1024))
-        print("  ratio python / sendreports: %.1fx" % (wall_py / wall_c))
+        run(top)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def run(top):
+    template = make_box(os.path.join(top, "template"), N)
+    counter = [0]
+    msg_bytes = [0]
+
+    def fresh():
+        counter[0] += 1
+        return template.clone(os.path.join(top, "run%d" % counter[0]))
+
+    def ours():
+        box = fresh()
+        runs = bl.runrss(box.argv("send"), cwd=box.root)
+        done = box.count("sent = 1 AND last_error IS NULL")
+        if done != N:
+            raise bl.BenchError("send handled %d of %d reports" % (done, N))
+        msg_bytes[0] = spool_bytes(box) / N
+        shutil.rmtree(box.root)
+        return runs
+
+    def disk():
+        d = os.path.join(top, "durable%d" % counter[0])
+        os.mkdir(d)
+        runs = bl.runrss([bl.DURABLE, d, N, int(msg_bytes[0])])
+        shutil.rmtree(d)
+        return runs
+
+    res = bl.interleave([("sendreports", ours), ("disk", disk)], REPEATS,
+                        WARMUP)
+
+    # Syncs per report, on one more fresh copy; then where the time goes.
+    box = fresh()
+    counts, _ = bl.strace_counts(box.argv("send"), cwd=box.root,
+                                 syscalls=SYNCS)
+    syncs = sum(counts.get(s, (0, 0))[0] for s in SYNCS)
+    per_report = syncs / N
+    shutil.rmtree(box.root)
+    box = fresh()
+    allc, secs = bl.strace_counts(box.argv("send"), cwd=box.root)
+    shutil.rmtree(box.root)
+    total_calls = sum(c for c, _ in allc.values())
+    by_time = sorted(secs.items(), key=lambda kv: -kv[1])[:6]
+    total_secs = sum(secs.values()) or 1
+
+    ours_rate = bl.rates(res["sendreports"], N)
+    disk_rate = bl.rates(res["disk"], N)
+    r = bl.ratio(ours_rate, disk_rate)
+    sec = bl.Section("Burst: send", """\
+`sendreports -c CONF send` (%s build) over %d due reports with stored %d KB PDFs
+(%.1f KB messages), each repeat on a fresh copy of the box; %d repeats
+after %d warm-up. The peer is this disk's bound for one durable file
+each: bench/durable.c writes %d files of the message's size with write +
+fsync + rename + fsync(dir), in the same file system; the two take
+turns.""" % (bl.MAIN_NAME, N, PDF_BYTES // 1024, msg_bytes[0] / 1024,
+              REPEATS, WARMUP, N))
+    sec.table(["side", "reports/s", "time for %d" % N, "peak RSS",
+               "CPU (user+sys)"],
+              [["sendreports send", bl.cell_rate(ours_rate),
+                bl.cell_time(bl.walls(res["sendreports"])),
+                "%.1f MB" % bl.peak_mb(res["sendreports"]),
+                bl.fmt_time(bl.Stats(x.cpu for x in
+                                     res["sendreports"]).median)],
+               ["disk bound (durable.c)", bl.cell_rate(disk_rate),
+                bl.cell_time(bl.walls(res["disk"])),
+                "%.1f MB" % bl.peak_mb(res["disk"]),
+                bl.fmt_time(bl.Stats(x.cpu for x in res["disk"]).median)],
+               ["sendreports / disk bound", bl.fmt_ratio(r), "", "", ""]])
+    sec.para("Syncs: %d for %d reports, %.2f per report (%s; `strace -f -c "
+             "-e trace=%s`). The disk bound does 2 per file (the file, its "
+             "directory)." % (syncs, N, per_report, ", ".join(
+                 "%s %d" % (s, counts[s][0]) for s in SYNCS if s in counts)
+                 or "none", ",".join(SYNCS)))
+    sec.para("Where the system time goes (`strace -f -c`, one more run; "
+             "%d system calls, %.1f per report): %s." % (
+                 total_calls, total_calls / N, ", ".join(
+                     "%s %.0f%% (%d calls)" % (k, 100 * v / total_secs,
+                                              allc[k][0])
+                     for k, v in by_time)))
+    sec.write()
+    bl.summary("burst: %d due reports, %d KB PDFs, into the spool" % (
+        N, PDF_BYTES // 1024),
+        "%s reports/s" % bl.fmt_rate(ours_rate.median),
+        "disk bound %s files/s" % bl.fmt_rate(disk_rate.median),
+        bl.fmt_ratio(r), "≥ 1.5×", r[0] >= 1.5)
+    bl.summary("burst: syncs per report", "%.2f" % per_report, "—",
+               "%.2f" % per_report, "≤ 1.1", per_report <= 1.1)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 #   deps.sh            what make check and make demo need
 #   deps.sh --build    only what building the program needs (make, make
 #                      install): the compiler and the libraries
-#   deps.sh PKG...     more packages (make bench: msmtp, to compare against)
+#   deps.sh --build PKG...  more packages (make bench: python3-django,
+#                      python3-reportlab, strace ...)
 set -eu
 
 BUILD_PACKAGES="gcc make pkg-config libc6-dev libsqlite3-dev
