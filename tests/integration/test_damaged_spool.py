@@ -49,7 +49,8 @@ def damaged_files(good):
     no_rcpt = [(k, v) for k, v in no_length if k != b"Recipient"]
     rng = random.Random(13)
     blob = bytes(rng.randrange(256) for _ in range(5000))
-    pad = [(b"X-Pad-%d" % i, b"p" * 200) for i in range(1400)]
+    # Past SPOOL_ENVELOPE_MAX (4 MiB): what send would never write.
+    pad = [(b"X-Pad-%d" % i, b"p" * 200) for i in range(21000)]
     return {
         # The envelope cut in the middle: no empty line.
         "d01-truncated-envelope": (good[:70], "truncated envelope"),
@@ -58,7 +59,7 @@ def damaged_files(good):
                                   "truncated message"),
         "d03-nul-bytes": (good.replace(b"Sender: ", b"Sender: \0", 1),
                           "NUL byte in envelope"),
-        # Unknown fields are allowed, but not 280 KiB of them.
+        # Unknown fields are allowed, but not 4 MiB of them.
         "d04-huge-envelope": (envelope(no_length[:1] + pad + no_length[1:])
                               + message, "envelope too large"),
         "d05-missing-recipient": (envelope(no_rcpt) + message,
