@@ -127,8 +127,21 @@ fuzz_time_cli(const char *text, const char *zone)
 		 * have; --now may be given more (ISO 8601 allows 23:59). */
 		if (strcmp(rest, "Z") == 0 || (strlen(rest) == 6 &&
 		    rest[3] == ':' && strncmp(rest + 1, "14:00", 5) <= 0)) {
+			time_t ts;
+
 			fuzz_datetime(text, sql);
 			time_format_db(t, fmt);
+			/*
+			 * A fraction of a second: SQLite computes in floating
+			 * point, and with an offset it may round up to the
+			 * next second where we cut it (datetime("0000-02-01
+			 * 00:10:00.9999-10:13") is 10:23:01).  A second either
+			 * way is the same time for a report.
+			 */
+			if (strchr(text, '.') != NULL && fmt[0] != '\0' &&
+			    time_parse_db(sql, &ts) == 0 &&
+			    (ts == t || ts == t + 1))
+				return;
 			FUZZ_CHECK(fmt[0] == '\0' || strcmp(sql, fmt) == 0,
 			    "datetime(\"%s\") is \"%s\", not \"%s\"", text,
 			    sql, fmt);
