@@ -1,5 +1,9 @@
 /*
- * conf.c - reads the INI configuration with inih.
+ * conf.c - reads the INI configuration with inih: the table of keys,
+ * the defaults, the values parsed into struct conf, and conf_load().
+ * The lines are handed to inih by conf_read.c; the values that parse but
+ * cannot work are checked by conf_check.c (conf_parse.h: the parse in
+ * progress, which the three files share).
  *
  * One table describes every key: its section, its name, its kind and where
  * it goes in struct conf.  A key that is not in the table is an error that
@@ -10,8 +14,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@
 #include <ini.h>
 
 #include "conf.h"
-#include "timeutil.h"
+#include "conf_parse.h"
 
 enum conf_kind {
 	CONF_STR,	/* text, kept as written */
@@ -100,33 +102,6 @@ static const struct {
 	{ offsetof(struct conf, default_body),
 	    "Veuillez trouver ci-joint le rapport." },
 	{ offsetof(struct conf, smtp_url), "smtp://localhost:25" },
-};
-
-/*
- * The longest line read, without its line end, and so the longest value.
- * inih's own line buffer may be shorter (Debian's is set to hold it at
- * run time, ini_max_line; an inih without that knob keeps INI_MAX_LINE,
- * 200 by default): the shorter of the two is the limit, measured by
- * conf_inih_line_max().
- */
-#define CONF_LINE_MAX	4096
-#define CONF_VALUE_MAX	CONF_LINE_MAX
-
-struct conf_parse {
-	struct conf	*c;
-	struct buf	*err;
-	char		*dir;		/* the file's directory, with '/' */
-	FILE		*fp;
-	int		 line;		/* lines read so far */
-	int		 err_line;	/* line of the message in err */
-	int		 read_errno;	/* the file could not be read */
-	int		 stop;		/* the reader gave up: a long line */
-	size_t		 line_max;	/* the longest line read whole */
-	struct buf	 pending;	/* the line being handed to inih */
-	size_t		 off;		/* how much of it inih has */
-	int		 all;		/* conf_load_all(): record problems */
-	const char	*path;		/* for the problems' messages */
-	int		 key_line[CONF_NKEYS];	/* where each key was set */
 };
 
 static char **
@@ -372,178 +347,6 @@ conf_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-int
-conf_check_secret_file(const char *path, const char *what, struct buf *err)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1) {
-		buf_printf(err, "%s '%s': %s", what, path, strerror(errno));
-		return -1;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		buf_printf(err, "%s '%s' is accessible by group or others "
-		    "(mode %04o); chmod 600 it", what, path,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
-
-/* A line given to inih piece by piece, as fgets() would. */
-struct conf_probe {
-	const char	*text;
-	size_t		 off;
-	size_t		 value_len;
-	int		 called;
-};
-
-static char *
-conf_probe_reader(char *str, int num, void *stream)
-{
-	struct conf_probe *pr = stream;
-	size_t n = strlen(pr->text + pr->off);
-
-	if (n == 0 || num < 2)
-		return NULL;
-	if (n > (size_t)num - 1)
-		n = (size_t)num - 1;
-	memcpy(str, pr->text + pr->off, n);
-	str[n] = '\0';
-	pr->off += n;
-	return str;
-}
-
-static int
-conf_probe_handler(void *user, const char *section, const char *name,
-    const char *value)
-{
-	struct conf_probe *pr = user;
-
-	(void)section;
-	(void)name;
-	if (!pr->called)
-		pr->value_len = strlen(value);
-	pr->called = 1;
-	return 1;
-}
-
-/*
- * The longest line, without its line end, that this program reads whole:
- * CONF_LINE_MAX, or less when the linked inih's line buffer is shorter.
- * How inih was built (INI_MAX_LINE, INI_USE_STACK, INI_ALLOW_REALLOC,
- * INI_INITIAL_ALLOC) is not told by its header, and a line that does not
- * fit is cut, its first part parsed as a line; so it is measured once, on
- * a line longer than CONF_LINE_MAX: inih keeps T characters of it when
- * its buffer holds T and the NUL, and then reads lines of T - 1
- * characters and their line end.
- */
-static size_t
-conf_inih_line_max(void)
-{
-	static size_t max;
-	struct conf_probe pr;
-	char *text;
-
-	if (max != 0)
-		return max;
-	/*
-	 * Debian's inih (every build of ours uses it) takes its line length
-	 * at run time: room for CONF_LINE_MAX, its line end and the NUL.
-	 */
-	ini_max_line = CONF_LINE_MAX + 2;
-	/* "k=", CONF_LINE_MAX 'x', "\n" and the NUL. */
-	if ((text = malloc(CONF_LINE_MAX + 4)) == NULL)
-		return CONF_LINE_MAX;	/* and inih will cut what it must */
-	memcpy(text, "k=", 2);
-	memset(text + 2, 'x', CONF_LINE_MAX);
-	memcpy(text + 2 + CONF_LINE_MAX, "\n", 2);
-	memset(&pr, 0, sizeof(pr));
-	pr.text = text;
-	(void)ini_parse_stream(conf_probe_reader, &pr, conf_probe_handler,
-	    &pr);
-	free(text);
-	if (!pr.called || pr.value_len >= CONF_LINE_MAX)
-		max = CONF_LINE_MAX;
-	else
-		max = pr.value_len + 2 > 1 ? pr.value_len + 2 - 1 : 1;
-	return max;
-}
-
-/*
- * Reads the next line of the file into p->pending, and counts it.  -1 at
- * the end of the file, on a read error (p->read_errno), or for a line
- * longer than p->line_max: an error naming it (p->err) that ends the
- * parse (p->stop), so that no part of it is ever taken for a line.
- */
-static int
-conf_read_line(struct conf_parse *p)
-{
-	size_t len = 0;		/* characters before the LF */
-	int ch = EOF, any = 0;
-
-	buf_reset(&p->pending);
-	p->off = 0;
-	while ((ch = getc(p->fp)) != EOF) {
-		any = 1;
-		if (ch != '\n')
-			len++;
-		/* Beyond the limit the line is only measured. */
-		if (len <= p->line_max + 1 && buf_putc(&p->pending, ch) == -1) {
-			p->read_errno = ENOMEM;
-			return -1;
-		}
-		if (ch == '\n')
-			break;
-	}
-	if (ferror(p->fp)) {
-		p->read_errno = errno ? errno : EIO;
-		return -1;
-	}
-	if (!any)
-		return -1;
-	p->line++;
-	if (ch == '\n' && len > 0 && len <= p->line_max + 1 &&
-	    p->pending.data[p->pending.len - 2] == '\r')
-		len--;		/* CR LF */
-	if (len > p->line_max) {
-		if (p->err->len == 0) {
-			p->err_line = p->line;
-			buf_printf(p->err, "line of %zu characters, longer "
-			    "than the %zu this build reads", len, p->line_max);
-		}
-		p->stop = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * inih's reader: hands inih the file line by line, as fgets() into its
- * buffer of num bytes would, counting lines for the error messages.  A
- * line that does not fit goes in pieces, which an inih with a growing
- * buffer asks for and joins; conf_inih_line_max() keeps the others from
- * ever meeting such a line.
- */
-static char *
-conf_reader(char *str, int num, void *stream)
-{
-	struct conf_parse *p = stream;
-	size_t n;
-
-	if (p->stop || num < 2)
-		return NULL;
-	if (p->off == p->pending.len && conf_read_line(p) == -1)
-		return NULL;
-	n = p->pending.len - p->off;
-	if (n > (size_t)num - 1)
-		n = (size_t)num - 1;
-	memcpy(str, p->pending.data + p->off, n);
-	str[n] = '\0';
-	p->off += n;
-	return str;
-}
-
 /* The directory part of path, with a trailing '/'; NULL on ENOMEM. */
 static char *
 conf_dirname(const char *path)
@@ -564,7 +367,7 @@ fail:
 }
 
 /* The line of the file where [section] name was set, 0 when it was not. */
-static int
+int
 conf_key_line(const struct conf_parse *p, const char *section,
     const char *name)
 {
@@ -574,113 +377,6 @@ conf_key_line(const struct conf_parse *p, const char *section,
 		if (strcmp(conf_keys[i].section, section) == 0 &&
 		    strcmp(conf_keys[i].name, name) == 0)
 			return p->key_line[i];
-	return 0;
-}
-
-/*
- * A value that parsed but cannot work, at `line` (0: not from the file).
- * Recorded in c->problems with conf_load_all(); else the message goes to
- * err and -1 is returned, which ends the load.
- */
-static int
-conf_problem(struct conf_parse *p, const char *what, int line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int
-conf_problem(struct conf_parse *p, const char *what, int line,
-    const char *fmt, ...)
-{
-	struct conf *c = p->c;
-	struct buf msg;
-	va_list ap;
-	int rv = -1;
-
-	buf_init(&msg, BUF_MAX_DEFAULT);
-	if (p->path != NULL && line > 0)
-		buf_printf(&msg, "%s: line %d: ", p->path, line);
-	else if (p->path != NULL)
-		buf_printf(&msg, "%s: ", p->path);
-	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (!p->all) {
-		buf_reset(p->err);
-		buf_append(p->err, msg.data, msg.len);
-		goto out;
-	}
-	if (c->nproblems < CONF_PROBLEMS_MAX) {
-		c->problems[c->nproblems].what = what;
-		if ((c->problems[c->nproblems].text = buf_detach(&msg,
-		    NULL)) == NULL) {
-			buf_printf(p->err, "out of memory");
-			goto out;
-		}
-		c->nproblems++;
-	}
-	rv = 0;
-out:
-	buf_release(&msg);
-	return rv;
-}
-
-/* Whether url is implicit TLS (smtps://); the rest is smtp.c's to check. */
-static int
-conf_url_is_smtps(const char *url)
-{
-	return url != NULL && strncasecmp(url, "smtps://", 8) == 0;
-}
-
-/*
- * Checks the values that parsed but cannot work, and fills in the time
- * zone when the file names none.  0, or -1 (err set) on the first
- * problem unless p->all.
- */
-static int
-conf_validate(struct conf_parse *p)
-{
-	struct conf *c = p->c;
-	char zone[TIME_ZONE_NAME_MAX];
-	int smtps = conf_url_is_smtps(c->smtp_url);
-
-	if (c->timezone == NULL) {
-		/* No [mail] timezone: the box's, never a guess of ours. */
-		c->timezone_source = time_zone_default(zone, sizeof(zone));
-		if ((c->timezone = strdup(zone)) == NULL) {
-			buf_printf(p->err, "out of memory");
-			return -1;
-		}
-	} else {
-		c->timezone_source = "[mail] timezone";
-		if (time_zone_check(c->timezone) == -1 &&
-		    conf_problem(p, "timezone", conf_key_line(p, "mail",
-		    "timezone"), "unknown time zone \"%s\": name an IANA "
-		    "zone (Europe/Paris, UTC), or leave [mail] timezone out "
-		    "for the box's own", c->timezone) == -1)
-			return -1;
-	}
-	if (smtps && c->tls == CONF_TLS_NONE && conf_problem(p, "smtp tls",
-	    conf_key_line(p, "smtp", "tls"), "tls = none, but %s is "
-	    "implicit TLS: remove tls = none, or use smtp:// for clear text",
-	    c->smtp_url) == -1)
-		return -1;
-	/* SPEC: no password over a connection without TLS.  libcurl cannot
-	 * stop between a missing STARTTLS and AUTH (see smtp.h), so only
-	 * smtps:// or tls = required may carry one. */
-	if (c->username != NULL && !smtps && c->tls != CONF_TLS_REQUIRED &&
-	    conf_problem(p, "smtp auth", conf_key_line(p, "smtp",
-	    "username"), "[smtp] username is set but tls = %s: the password "
-	    "could go out in clear text; set tls = required (STARTTLS) or "
-	    "use smtps://", c->tls == CONF_TLS_NONE ? "none" :
-	    "opportunistic") == -1)
-		return -1;
-	if (c->run_user != NULL && getpwnam(c->run_user) == NULL &&
-	    conf_problem(p, "run user", conf_key_line(p, "run", "user"),
-	    "[run] user \"%s\": no such user on this box", c->run_user) == -1)
-		return -1;
-	if (c->backoff_max_s < c->backoff_min_s &&
-	    conf_problem(p, "retry", conf_key_line(p, "retry", "backoff_max"),
-	    "[retry] backoff_max is below backoff_min") == -1)
-		return -1;
 	return 0;
 }
 
@@ -704,12 +400,15 @@ static int
 conf_load_mode(struct conf *c, const char *path, int all, struct buf *err)
 {
 	struct conf_parse p;
+	int key_line[CONF_NKEYS];
 	const char *env = getenv("SENDREPORTS_CONFIG");
 	int explicit = 1, rc, line, rv = -1;
 	struct stat st;
 	FILE *fp = NULL;
 
 	memset(&p, 0, sizeof(p));
+	memset(key_line, 0, sizeof(key_line));
+	p.key_line = key_line;
 	p.c = c;
 	p.err = err;
 	p.all = all;

@@ -1,5 +1,9 @@
 /*
- * db.c - opens the reports and state databases and migrates them.
+ * db.c - the connection of db.h: opens the reports and state databases
+ * ready for use, runs statements and maps SQLite's results.  The
+ * migrations are run by db_migrate.c; the journal left beside the reports
+ * file for a file the sync job replaced is guarded against by
+ * db_guard.c (db_internal.h: what the three files share).
  *
  * The reports file belongs to the sync job, which may replace it with a
  * fresh copy at any time, and may be the BI application's own database:
@@ -23,10 +27,9 @@
 
 #include "conf.h"
 #include "db.h"
-#include "fileid.h"
+#include "db_internal.h"
 #include "log.h"
 #include "migrations.h"
-#include "state.h"
 #include "table.h"
 
 enum db_status
@@ -179,7 +182,7 @@ db_bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* Reads one integer: PRAGMA main.user_version, a count(*)... */
-static enum db_status
+enum db_status
 db_query_int(struct db *db, const char *sql, int *out, struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -195,107 +198,6 @@ db_query_int(struct db *db, const char *sql, int *out, struct buf *err)
 	*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return DB_OK;
-}
-
-/*
- * Writes the SQL of a migration into out with @table@ and @due_index@
- * replaced by the reports table's name and its index's, as identifiers.
- */
-static int
-db_expand(const struct db *db, const char *sql, struct buf *out)
-{
-	static const char tok_table[] = "@table@";
-	static const char tok_index[] = "@due_index@";
-	struct buf index;
-	const char *p;
-	int rc = -1;
-
-	buf_init(&index, DB_TABLE_NAME_MAX + 8);
-	if (buf_printf(&index, "%s_due", db->table) == -1)
-		goto out;
-	/* CREATE INDEX names its table without a schema: both unqualified,
-	 * on a connection where main is the only database. */
-	for (p = sql; *p; ) {
-		if (strncmp(p, tok_table, sizeof(tok_table) - 1) == 0) {
-			if (table_put_ident(out, db->table) == -1)
-				goto out;
-			p += sizeof(tok_table) - 1;
-		} else if (strncmp(p, tok_index, sizeof(tok_index) - 1) == 0) {
-			if (table_put_ident(out, index.data) == -1)
-				goto out;
-			p += sizeof(tok_index) - 1;
-		} else if (buf_putc(out, *p++) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	buf_release(&index);
-	return rc;
-}
-
-/*
- * Runs migrations [from, count) in one transaction each, together with the
- * user_version each reaches (unless set_version is 0), so a crash leaves
- * the schema at a known version.  The SQL of a migration names no schema
- * but through @table@: the state migrations run on a connection of their
- * own, before the state database is attached.
- */
-static enum db_status
-db_run_migrations(struct db *db, const char *label, const struct migration *m,
-    size_t from, size_t count, int set_version, struct buf *err)
-{
-	struct buf sql;
-	enum db_status s = DB_OK;
-	size_t i;
-
-	buf_init(&sql, 1 << 16);
-	for (i = from; i < count; i++) {
-		char pragma[64];
-
-		buf_reset(&sql);
-		if (db_expand(db, m[i].sql, &sql) == -1) {
-			buf_printf(err, "%s database: migration %s too long",
-			    label, m[i].name);
-			s = DB_ERROR;
-			break;
-		}
-		if ((s = db_begin(db, err)) != DB_OK)
-			break;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
-		    m[i].version);
-		if ((s = db_exec(db, sql.data, err)) != DB_OK ||
-		    (set_version && (s = db_exec(db, pragma, err)) != DB_OK) ||
-		    (s = db_exec(db, "COMMIT", err)) != DB_OK) {
-			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-			log_warnx("%s database: migration %s failed",
-			    label, m[i].name);
-			break;
-		}
-		log_debug("%s database: applied migration %s", label,
-		    m[i].name);
-	}
-	buf_release(&sql);
-	return s;
-}
-
-/* Applies the migrations past the file's user_version. */
-static enum db_status
-db_migrate(struct db *db, const char *label, const struct migration *m,
-    size_t count, struct buf *err)
-{
-	enum db_status s;
-	int version = 0;
-
-	if ((s = db_query_int(db, "PRAGMA main.user_version", &version,
-	    err)) != DB_OK)
-		return s;
-	if (version > (int)count) {
-		buf_printf(err, "%s database has schema version %d, newer "
-		    "than this program knows (%zu)", label, version, count);
-		return DB_ERROR;
-	}
-	return db_run_migrations(db, label, m, (size_t)version, count, 1,
-	    err);
 }
 
 /* Sets the rollback journal; a file already in that mode is not written
@@ -332,7 +234,7 @@ db_uri(struct buf *b, const char *path, const char *query)
  * immutable: read-only and deaf to any journal beside the file (one that
  * belongs to the file the sync job replaced).
  */
-static enum db_status
+enum db_status
 db_open_file(struct db *db, const char *path, int flags, int immutable,
     const char *label, long busy_ms, struct buf *err)
 {
@@ -548,138 +450,6 @@ out:
 	sqlite3_finalize(q);
 	db_close(&st);
 	return s;
-}
-
-/*
- * Reads the identity of the reports file last written, recorded in the
- * state database at path, on a read-only connection of its own.  0 (out
- * is "" when none was recorded), or -1 when it cannot be read.
- */
-static int
-db_read_ident(const char *path, char *out, size_t size)
-{
-	struct db st = { 0 };
-	sqlite3_stmt *q = NULL;
-	struct buf err;
-	int rc = -1;
-
-	*out = '\0';
-	buf_init(&err, 1024);
-	if (access(path, F_OK) == -1 || db_open_file(&st, path, DB_READONLY,
-	    0, "state", 1000, &err) != DB_OK)
-		goto out;
-	if (sqlite3_prepare_v2(st.h, "SELECT value FROM meta WHERE key = '"
-	    DB_META_REPORTS_IDENT "'", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-			snprintf(out, size, "%s", sqlite3_column_text(q, 0));
-		rc = 0;
-	}
-out:
-	sqlite3_finalize(q);
-	db_close(&st);
-	buf_release(&err);
-	return rc;
-}
-
-/*
- * The sync job renames fresh copies over the reports file, and a run
- * killed in the middle of a write leaves its journal beside the path:
- * SQLite would play that journal into the new file, which then is
- * malformed.  So before the file is read, a journal (or WAL) beside it
- * that was left while another file stood there (its identity differs
- * from the one recorded before the last write, db_reports_begin) is set
- * aside as NAME.stale, or, when this run may not write, ignored by
- * opening the file immutable.  A journal of this very file is left to
- * SQLite, whose recovery it is.
- */
-static enum db_status
-db_guard_journal(const char *path, const char *state_path, int readonly,
-    int *immutable, struct buf *err)
-{
-	static const char *const suffixes[] = { "-journal", "-wal", "-shm" };
-	char ident[FILEID_MAX], recorded[FILEID_MAX], from[PATH_MAX],
-	    to[PATH_MAX + 8];
-	int found = 0;
-	size_t i;
-
-	*immutable = 0;
-	for (i = 0; i < 2; i++) {
-		snprintf(from, sizeof(from), "%s%s", path, suffixes[i]);
-		if (access(from, F_OK) == 0)
-			found = 1;
-	}
-	/*
-	 * Only then is the state database asked, on a connection of its
-	 * own: the reports file must not be open yet, since SQLite reads it
-	 * (and plays its journal) as soon as any statement is prepared on a
-	 * connection that holds it.
-	 */
-	if (!found || state_path == NULL || db_read_ident(state_path,
-	    recorded, sizeof(recorded)) == -1 || *recorded == '\0')
-		return DB_OK;
-	fileid_of(path, ident, sizeof(ident));
-	if (*ident == '\0' || strcmp(ident, recorded) == 0)
-		return DB_OK;
-	if (readonly) {
-		log_warnx("reports database '%s': a journal beside it belongs "
-		    "to the file it replaced: read as it is", path);
-		*immutable = 1;
-		return DB_OK;
-	}
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		if ((size_t)snprintf(from, sizeof(from), "%s%s", path,
-		    suffixes[i]) >= sizeof(from) ||
-		    (size_t)snprintf(to, sizeof(to), "%s.stale", from) >=
-		    sizeof(to)) {
-			buf_printf(err, "reports database '%s': path too long",
-			    path);
-			return DB_ERROR;
-		}
-		if (rename(from, to) == -1 && errno != ENOENT) {
-			buf_printf(err, "reports database '%s': cannot set "
-			    "aside the journal of the file it replaced: %s",
-			    path, strerror(errno));
-			return errno == EACCES || errno == EROFS ? DB_ERROR :
-			    DB_TEMPFAIL;
-		}
-	}
-	log_warnx("reports database '%s': the journal left by a run killed "
-	    "before the sync job replaced the file was set aside as %s-*.stale",
-	    path, path);
-	return DB_OK;
-}
-
-enum db_status
-db_reports_begin(struct db *db, struct buf *err)
-{
-	char ident[FILEID_MAX];
-	enum db_status s;
-	int moved = 0;
-
-	/*
-	 * Crash ordering: the identity of the file is durable in the state
-	 * database before this write can leave a journal beside the file.
-	 */
-	fileid_of(db->reports_path, ident, sizeof(ident));
-	if (db->has_state && *ident && strcmp(ident, db->reports_ident) != 0) {
-		if ((s = state_meta_set(db, DB_META_REPORTS_IDENT, ident,
-		    err)) != DB_OK)
-			return s;
-		snprintf(db->reports_ident, sizeof(db->reports_ident), "%s",
-		    ident);
-	}
-	if ((s = db_begin(db, err)) != DB_OK)
-		return s;
-	/* Replaced since it was opened: what would be written is lost with
-	 * the old file, and its journal would lie beside the new one. */
-	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED,
-	    &moved) == SQLITE_OK && moved) {
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		buf_printf(err, "reports database '%s' was replaced during the "
-		    "run: the next run reads the new copy", db->reports_path);
-		return DB_TEMPFAIL;
-	}
-	return DB_OK;
 }
 
 /* Attaches the state database at path as "state". */

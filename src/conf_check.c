@@ -1,0 +1,146 @@
+/*
+ * conf_check.c - the values of the configuration that parse but cannot
+ * work, for conf.c: an unknown time zone, smtps:// with tls = none, a
+ * username without TLS, an unknown run user, backoff_max below
+ * backoff_min (conf_validate), each told with the line its key was read
+ * from: conf_load() fails on the first, conf_load_all() records each
+ * (conf_problem).  The time zone, when the file names none, is the
+ * box's, filled in here.  And a file holding a secret must be private
+ * (conf_check_secret_file, for conf_load() and the password file).
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "conf_parse.h"
+#include "timeutil.h"
+
+int
+conf_check_secret_file(const char *path, const char *what, struct buf *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		buf_printf(err, "%s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		buf_printf(err, "%s '%s' is accessible by group or others "
+		    "(mode %04o); chmod 600 it", what, path,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A value that parsed but cannot work, at `line` (0: not from the file).
+ * Recorded in c->problems with conf_load_all(); else the message goes to
+ * err and -1 is returned, which ends the load.
+ */
+static int
+conf_problem(struct conf_parse *p, const char *what, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+conf_problem(struct conf_parse *p, const char *what, int line,
+    const char *fmt, ...)
+{
+	struct conf *c = p->c;
+	struct buf msg;
+	va_list ap;
+	int rv = -1;
+
+	buf_init(&msg, BUF_MAX_DEFAULT);
+	if (p->path != NULL && line > 0)
+		buf_printf(&msg, "%s: line %d: ", p->path, line);
+	else if (p->path != NULL)
+		buf_printf(&msg, "%s: ", p->path);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (!p->all) {
+		buf_reset(p->err);
+		buf_append(p->err, msg.data, msg.len);
+		goto out;
+	}
+	if (c->nproblems < CONF_PROBLEMS_MAX) {
+		c->problems[c->nproblems].what = what;
+		if ((c->problems[c->nproblems].text = buf_detach(&msg,
+		    NULL)) == NULL) {
+			buf_printf(p->err, "out of memory");
+			goto out;
+		}
+		c->nproblems++;
+	}
+	rv = 0;
+out:
+	buf_release(&msg);
+	return rv;
+}
+
+/* Whether url is implicit TLS (smtps://); the rest is smtp.c's to check. */
+static int
+conf_url_is_smtps(const char *url)
+{
+	return url != NULL && strncasecmp(url, "smtps://", 8) == 0;
+}
+
+/*
+ * Checks the values that parsed but cannot work, and fills in the time
+ * zone when the file names none.  0, or -1 (err set) on the first
+ * problem unless p->all.
+ */
+int
+conf_validate(struct conf_parse *p)
+{
+	struct conf *c = p->c;
+	char zone[TIME_ZONE_NAME_MAX];
+	int smtps = conf_url_is_smtps(c->smtp_url);
+
+	if (c->timezone == NULL) {
+		/* No [mail] timezone: the box's, never a guess of ours. */
+		c->timezone_source = time_zone_default(zone, sizeof(zone));
+		if ((c->timezone = strdup(zone)) == NULL) {
+			buf_printf(p->err, "out of memory");
+			return -1;
+		}
+	} else {
+		c->timezone_source = "[mail] timezone";
+		if (time_zone_check(c->timezone) == -1 &&
+		    conf_problem(p, "timezone", conf_key_line(p, "mail",
+		    "timezone"), "unknown time zone \"%s\": name an IANA "
+		    "zone (Europe/Paris, UTC), or leave [mail] timezone out "
+		    "for the box's own", c->timezone) == -1)
+			return -1;
+	}
+	if (smtps && c->tls == CONF_TLS_NONE && conf_problem(p, "smtp tls",
+	    conf_key_line(p, "smtp", "tls"), "tls = none, but %s is "
+	    "implicit TLS: remove tls = none, or use smtp:// for clear text",
+	    c->smtp_url) == -1)
+		return -1;
+	/* SPEC: no password over a connection without TLS.  libcurl cannot
+	 * stop between a missing STARTTLS and AUTH (see smtp.h), so only
+	 * smtps:// or tls = required may carry one. */
+	if (c->username != NULL && !smtps && c->tls != CONF_TLS_REQUIRED &&
+	    conf_problem(p, "smtp auth", conf_key_line(p, "smtp",
+	    "username"), "[smtp] username is set but tls = %s: the password "
+	    "could go out in clear text; set tls = required (STARTTLS) or "
+	    "use smtps://", c->tls == CONF_TLS_NONE ? "none" :
+	    "opportunistic") == -1)
+		return -1;
+	if (c->run_user != NULL && getpwnam(c->run_user) == NULL &&
+	    conf_problem(p, "run user", conf_key_line(p, "run", "user"),
+	    "[run] user \"%s\": no such user on this box", c->run_user) == -1)
+		return -1;
+	if (c->backoff_max_s < c->backoff_min_s &&
+	    conf_problem(p, "retry", conf_key_line(p, "retry", "backoff_max"),
+	    "[retry] backoff_max is below backoff_min") == -1)
+		return -1;
+	return 0;
+}
