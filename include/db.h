@@ -4,11 +4,12 @@
  *
  * The reports database is the sync job's.  A file the program created
  * itself (initdb on a new or empty file; PRAGMA application_id says so)
- * gets its migrations and WAL mode; any other file, such as a copy of the
- * BI application's own Django database, is never changed but for the
+ * gets its migrations; any other file, such as a copy of the BI
+ * application's own Django database, is never changed but for the
  * contract's columns of the reports table (table.h): no table, index,
  * journal mode or user_version of ours lands in it.  The state database
- * is ours: it gets its migrations and WAL mode.  With DB_READONLY nothing
+ * is ours: it gets its migrations.  Both use a rollback journal (db.c
+ * says why).  With DB_READONLY nothing
  * at all is written to either file, which is what `send --dry-run` and
  * `check` promise.
  */
