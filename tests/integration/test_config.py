@@ -166,6 +166,7 @@ def test_a_value_that_cannot_work_is_refused_by_every_command_naming_its_line(
     assert files_under(box.root) == before
 
 
+@pytest.mark.valgrind
 def test_check_lists_every_problem_with_its_fix(box):
     box.write_conf("[mail]\ntimezone = Mars/Olympus\n"
                    "[smtp]\ntls = none\nusername = u\npassword = pw\n"

@@ -6,6 +6,8 @@ SMTP server on 127.0.0.1."""
 import email
 import email.policy
 import os
+
+import pytest
 import random
 
 from conftest import NOW_ARG
@@ -76,6 +78,7 @@ def damaged_files(good):
     }
 
 
+@pytest.mark.valgrind
 def test_damaged_files_go_to_failed_and_good_ones_are_delivered(
         box, smtp_server):
     srv = smtp_server()

@@ -97,6 +97,7 @@ def test_django_initdb_create_table_only_when_told(box, app):
     assert pragmas["application_id"] == 0
 
 
+@pytest.mark.valgrind
 def test_django_old_cron_line_sends_delivers_and_django_reads_it(
         box, app, smtp_server):
     """The old cron line, Django's options and all, against a copy of
@@ -231,6 +232,7 @@ def test_scheduled_at_with_offset_is_due_at_its_instant(ready):
 REFUSAL = "550 5.1.1 <x@example.com>: Recipient address rejected"
 
 
+@pytest.mark.valgrind
 def test_django_refused_recipients_reach_the_report_owner(box, app,
                                                           smtp_server):
     """A message refused (5xx) and one partly refused: the next run writes

@@ -3,6 +3,8 @@ report the sync job can write, and each must end in one message or one
 clear reason in last_error, never a run that loops, defers forever or
 says nothing."""
 import os
+
+import pytest
 import sqlite3
 
 from conftest import NOW_ARG
@@ -18,6 +20,7 @@ def runlog(box, rid):
         c.close()
 
 
+@pytest.mark.valgrind
 def test_minutely_report_missed_for_years_is_one_bounded_step(ready):
     """Coalescing walked every missed minute (a million for two years)
     inside one transaction: it lists a few and sums up the rest."""
@@ -46,6 +49,7 @@ def test_pdf_path_with_an_overlong_name_is_given_up(ready):
     assert r.returncode == 0 and r.stderr == ""
 
 
+@pytest.mark.valgrind
 def test_an_overlong_time_zone_is_given_up_with_its_reason(ready):
     """A reason longer than its buffer was written as an empty last_error."""
     rid = ready.add(report_data="{}", schedule="0 8 * * *",

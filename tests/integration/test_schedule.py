@@ -2,9 +2,12 @@
 import json
 import os
 
+import pytest
+
 from conftest import NOW_ARG
 
 
+@pytest.mark.valgrind
 def test_initdb_creates_private_spool_and_indexed_database(box):
     r = box.initdb()
     assert "ready" in r.stdout

@@ -163,6 +163,7 @@ def test_a_spool_this_user_cannot_read(box):
         shutil.rmtree(root)
 
 
+@pytest.mark.valgrind
 def test_a_damaged_state_database(ready):
     queued_box(ready)
     state = os.path.join(ready.spool, "state.db")
