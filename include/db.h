@@ -118,6 +118,13 @@ enum db_status	db_exec(struct db *db, const char *sql, struct buf *err);
  */
 enum db_status	db_begin(struct db *db, struct buf *err);
 
+/*
+ * Steps st once (an INSERT, an UPDATE...) and finalizes it.  DB_OK, or
+ * the status of the failure with err = "what: SQLite's reason".
+ */
+enum db_status	db_step_once(struct db *db, sqlite3_stmt *st,
+		    const char *what, struct buf *err);
+
 /* Prepares sql; on failure err gets SQLite's reason and *st is NULL. */
 enum db_status	db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
 		    struct buf *err);

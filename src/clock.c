@@ -211,20 +211,13 @@ clock_step(struct db *db, const char *sql, const char *p1, const char *p2,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	if ((s = db_prepare(db, sql, &st, err)) != DB_OK)
 		return s;
 	db_bind_text(st, 1, p1);
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		db_bind_text(st, 2, p2);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_at(db->h, rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 enum db_status

@@ -134,6 +134,22 @@ db_exec(struct db *db, const char *sql, struct buf *err)
 }
 
 enum db_status
+db_step_once(struct db *db, sqlite3_stmt *st, const char *what,
+    struct buf *err)
+{
+	enum db_status s = DB_OK;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		buf_printf(err, "%s: %s", what, sqlite3_errmsg(db->h));
+		s = db_status_at(db->h, rc);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum db_status
 db_begin(struct db *db, struct buf *err)
 {
 	/*

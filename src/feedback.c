@@ -56,7 +56,6 @@ feedback_record(struct db *db, long long report_id, const char *occurrence,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	if (occurrence == NULL || report_id <= 0 || !db->has_state)
 		return DB_OK;	/* a notice, or no report's message */
@@ -71,13 +70,7 @@ feedback_record(struct db *db, long long report_id, const char *occurrence,
 	sqlite3_bind_text(st, 2, occurrence, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, notice != 0);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 enum db_status
@@ -85,7 +78,6 @@ feedback_notice_queued(struct db *db, const char *name, struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	/* A notice is named n<spool name of its occurrence> (below). */
 	if (name[0] != 'n' || !db->has_state)
@@ -94,13 +86,7 @@ feedback_notice_queued(struct db *db, const char *name, struct buf *err)
 	    "WHERE spool_name = ?1 AND notice = 1", &st, err)) != DB_OK)
 		return s;
 	sqlite3_bind_text(st, 1, name + 1, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 /* Clears the flag of the item, its work done: writeback, or notice. */
@@ -110,7 +96,6 @@ feedback_done(struct db *db, const struct feedback_item *it, int notice,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	if ((s = db_prepare(db, notice ? "UPDATE state.occurrences SET "
 	    "notice = 0 WHERE report_id = ?1 AND scheduled_at = ?2" :
@@ -119,13 +104,7 @@ feedback_done(struct db *db, const struct feedback_item *it, int notice,
 		return s;
 	sqlite3_bind_int64(st, 1, it->report_id);
 	sqlite3_bind_text(st, 2, it->occurrence, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_of(rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 /*

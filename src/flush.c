@@ -146,7 +146,6 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	if (env->occurrence == NULL || env->report_id <= 0)
 		return DB_OK;
@@ -159,13 +158,7 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 	db_bind_text(st, 3, env->message_id);
 	db_bind_text(st, 4, name);
 	db_bind_text(st, 5, env->created ? env->created : f->now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(f->db.h));
-		return db_status_of(rc);
-	}
-	return DB_OK;
+	return db_step_once(&f->db, st, "state database", err);
 }
 
 /*

@@ -156,7 +156,6 @@ queue_write(struct db *db, const char *sql, const char *name,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	if ((s = db_prepare(db, sql, &st, err)) != DB_OK)
 		return s;
@@ -166,13 +165,7 @@ queue_write(struct db *db, const char *sql, const char *name,
 		sqlite3_bind_int64(st, 3, code);
 		db_bind_text(st, 4, reason);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_at(db->h, rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 enum db_status

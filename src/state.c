@@ -153,7 +153,6 @@ state_meta_set(struct db *db, const char *key, const char *value,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
-	int rc;
 
 	s = db_prepare(db, "INSERT INTO state.meta (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", &st,
@@ -162,13 +161,7 @@ state_meta_set(struct db *db, const char *key, const char *value,
 		return s;
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, value);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
-		return db_status_at(db->h, rc);
-	}
-	return DB_OK;
+	return db_step_once(db, st, "state database", err);
 }
 
 enum db_status
