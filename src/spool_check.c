@@ -26,7 +26,9 @@ static const struct {
 	int		 is_dir;
 } spool_private[] = {
 	{ "", 1 }, { "tmp", 1 }, { "queue", 1 }, { "failed", 1 },
-	{ "state.db", 0 }, { "state.db-wal", 0 }, { "state.db-shm", 0 },
+	{ "state.db", 0 }, { "state.db-journal", 0 },
+	/* A state database of an earlier version, in WAL mode. */
+	{ "state.db-wal", 0 }, { "state.db-shm", 0 },
 	{ "send.lock", 0 }
 };
 
