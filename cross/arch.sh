@@ -23,8 +23,16 @@ NM=$BINUTILS-nm
 # Small: -Os, sections for --gc-sections, no unwind tables (C only).
 CROSS_CFLAGS="-Os -pipe -ffunction-sections -fdata-sections
 -fno-asynchronous-unwind-tables -fno-unwind-tables $ARCH_CFLAGS"
-# SQLite for a small box: no extension loading, WAL NORMAL, real sleeps.
+# SQLite for a small box: no extension loading, WAL NORMAL, real sleeps,
+# and none of the interfaces sendreports does not call (UTF-16, declared
+# types, sqlite3_complete, get_table, tracing, the authorizer, the list of
+# compile options, Tcl variables: all plain #ifdef code, safe with the
+# amalgamation).  WAL stays: a state database of an earlier version is in
+# WAL mode until the first run turns it to a rollback journal.
 SQLITE_OPTIONS="-DSQLITE_THREADSAFE=2 -DSQLITE_OMIT_LOAD_EXTENSION
+-DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_DECLTYPE -DSQLITE_OMIT_COMPLETE
+-DSQLITE_OMIT_GET_TABLE -DSQLITE_OMIT_TRACE -DSQLITE_OMIT_AUTHORIZATION
+-DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_TCL_VARIABLE
 -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0
 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0
 -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE

@@ -70,6 +70,7 @@ done_step() { echo "$key" > "$prefix/.stamp-$1"; }
 mbedtls_config=$top/cross/mbedtls-config.h
 mbedtls_patch=$top/cross/patches/mbedtls-getrandom-musl.patch
 curl_patch=$top/cross/patches/curl-nohttp-pingpong.patch
+libharu_patch=$top/cross/patches/libharu-helvetica-only.patch
 
 if step zlib libz.a; then
 	cp -a "$src/zlib" "$out/obj/zlib"
@@ -158,12 +159,15 @@ if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
 	done_step curl
 fi
 
-if step libharu libhpdf.a "$top/cross/hpdf_config.h"; then
+if step libharu libhpdf.a "$top/cross/hpdf_config.h" "$libharu_patch"; then
+	# Only the fonts sendreports draws with (the patch says why).
 	mkdir -p "$out/obj/libharu"
+	cp -a "$src/libharu/src" "$out/obj/libharu/src"
+	(cd "$out/obj/libharu" && patch -p1 -s < "$libharu_patch")
 	cp "$src/libharu/include/"*.h "$prefix/include/"
 	cp "$top/cross/hpdf_config.h" "$prefix/include/"
-	for c in "$src/libharu/src/"*.c; do
-		$CC $CFLAGS -I"$prefix/include" -c "$c" \
+	for c in "$out/obj/libharu/src/"*.c; do
+		$CC $CFLAGS -DHPDF_HELVETICA_ONLY -I"$prefix/include" -c "$c" \
 		    -o "$out/obj/libharu/$(basename "$c" .c).o"
 	done
 	rm -f "$prefix/lib/libhpdf.a"
