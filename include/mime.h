@@ -20,6 +20,7 @@
 
 struct addr_list;
 struct buf;
+struct stat;
 
 /* An extra header, e.g. { "X-Report-Id", "42" }. */
 struct mime_header {
@@ -42,6 +43,9 @@ struct mime_message {
 	const char		*body;		/* UTF-8 text; NULL: empty */
 	const char		*filename;	/* attachment name, UTF-8 */
 	int			 pdf_fd;	/* read from where it stands */
+	const struct stat	*pdf_opened;	/* the file when it was opened,
+						   held to it (NULL: when
+						   reading begins) */
 	const char		*boundary;	/* NULL: derived, see below */
 	const struct mime_header *extra;	/* nextra extra headers */
 	size_t			 nextra;

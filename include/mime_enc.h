@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 struct buf;
+struct stat;
 
 #define MIME_LINE_SOFT	78	/* RFC 5322 2.1.1: "SHOULD" */
 #define MIME_QP_LINE	76	/* RFC 2045 6.7: a QP line, '=' included */
@@ -95,9 +96,11 @@ int	mime_qp_write(FILE *out, const char *text, size_t len);
  * boundary); an empty file writes nothing.  Returns 0, or -1 with err
  * replaced by "attachment: read: ..." or "write: ..." and errno kept, or
  * errno EAGAIN when fd is a regular file that changed while it was read
- * (its size or mtime, or fewer bytes than its size): the output then
- * holds a cut or mixed copy and must be thrown away.
+ * or since `opened` (what fstat said when the caller opened it; NULL:
+ * when reading begins): its size or mtime, or fewer bytes than its size.
+ * The output then holds a cut or mixed copy and must be thrown away.
  */
-int	mime_base64_write(FILE *out, int fd, struct buf *err);
+int	mime_base64_write(FILE *out, int fd, const struct stat *opened,
+	    struct buf *err);
 
 #endif

@@ -14,6 +14,8 @@
 
 #include "buf.h"
 
+struct stat;
+
 enum pdfstore_status {
 	PDFSTORE_OK,
 	PDFSTORE_MISSING,	/* no such file: the fallback may take over */
@@ -25,11 +27,12 @@ enum pdfstore_status {
 /*
  * Opens the stored PDF `pdf_path` of the PDF directory `dir` for reading,
  * checked as above and no larger than max_bytes.  On PDFSTORE_OK, *fd is
- * the open file (caller closes) positioned at 0 and *size its size;
- * otherwise err says why.
+ * the open file (caller closes) positioned at 0 and *st what it was when
+ * opened (its size and mtime: mime_base64_write holds it to them until
+ * it is read); otherwise err says why.
  */
 enum pdfstore_status pdfstore_open(const char *dir, const char *pdf_path,
-	    off_t max_bytes, int *fd, off_t *size, struct buf *err);
+	    off_t max_bytes, int *fd, struct stat *st, struct buf *err);
 
 /*
  * Copies the PDF file `src` into dir as `name` (a plain file name),

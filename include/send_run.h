@@ -25,6 +25,7 @@
 
 struct conf;
 struct report;
+struct stat;
 
 #define SEND_ERR_MAX	4096
 
@@ -100,12 +101,14 @@ enum send_step	send_fallback(struct send_run *run, const struct report *r,
 		    struct buf *why, int *pdf_fd);
 
 /*
- * Writes the spool file of r, with the attachment on pdf_fd, commits it
- * (step 2) and records it (send_record, step 3).  Returns the report's
- * step, told.
+ * Writes the spool file of r, with the attachment on pdf_fd (a stored
+ * PDF: what it was when opened is pdf_opened; the fallback's: NULL),
+ * commits it (step 2) and records it (send_record, step 3).  Returns the
+ * report's step, told.
  */
 enum send_step	send_spool(struct send_run *run, const struct report *r,
-		    const char *source, int pdf_fd, const struct addr_list *to,
+		    const char *source, int pdf_fd,
+		    const struct stat *pdf_opened, const struct addr_list *to,
 		    const struct addr_list *cc, const struct addr_list *all);
 
 /* send_record.c */

@@ -434,7 +434,7 @@ mime_write_message(FILE *out, const struct mime_message *m, struct buf *err)
 	if (m->text_only)
 		goto flushed;
 	if (mime_put_all(out, att.data, att.len, err) == -1 ||
-	    mime_base64_write(out, m->pdf_fd, err) == -1)
+	    mime_base64_write(out, m->pdf_fd, m->pdf_opened, err) == -1)
 		goto out;
 	buf_reset(&head);
 	if (buf_printf(&head, "\r\n--%s--\r\n", boundary.data) == -1) {

@@ -495,7 +495,8 @@ mime_file_changed(int fd, const struct stat *before, off_t start,
 }
 
 int
-mime_base64_write(FILE *out, int fd, struct buf *err)
+mime_base64_write(FILE *out, int fd, const struct stat *opened,
+    struct buf *err)
 {
 	unsigned char in[MIME_B64_CHUNK];
 	char line[2 + MIME_B64_LINE];
@@ -511,6 +512,10 @@ mime_base64_write(FILE *out, int fd, struct buf *err)
 	    (start = lseek(fd, 0, SEEK_CUR)) == -1) {
 		before.st_mode = 0;
 		start = 0;
+	} else if (opened != NULL) {
+		/* Cut between the caller's open and now, it is as changed
+		 * as if cut while read. */
+		before = *opened;
 	}
 	while (!eof) {
 		/* Fill the whole chunk, so only the last line is short. */

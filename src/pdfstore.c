@@ -51,7 +51,7 @@ pdfstore_is_pdf(int fd)
 
 enum pdfstore_status
 pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
-    int *fd, off_t *size, struct buf *err)
+    int *fd, struct stat *opened, struct buf *err)
 {
 	char *root = NULL, *real = NULL;
 	struct buf joined;
@@ -162,7 +162,7 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 	/* Back to blocking reads for the streaming that follows. */
 	fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
 	*fd = f;
-	*size = st.st_size;
+	*opened = st;
 	f = -1;
 	s = PDFSTORE_OK;
 out:

@@ -30,6 +30,8 @@
  * send lock keeps two runs from interleaving at all; the steps above make
  * even that unnecessary for correctness.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +123,7 @@ send_one(struct send_run *run, long long id)
 	enum pdfstore_status ps;
 	enum send_step step;
 	const char *source = NULL;
-	off_t size;
+	struct stat opened, *pdf_opened = NULL;
 	int pdf_fd = -1;
 
 	buf_init(&err, SEND_ERR_MAX);
@@ -179,10 +181,11 @@ send_one(struct send_run *run, long long id)
 	if (r.pdf_path && *r.pdf_path)
 		ps = pdfstore_open(run->conf->pdf_dir, r.pdf_path,
 		    (off_t)run->conf->max_attachment_mb * 1024 * 1024,
-		    &pdf_fd, &size, &why);
+		    &pdf_fd, &opened, &why);
 	switch (ps) {
 	case PDFSTORE_OK:
 		source = "stored";
+		pdf_opened = &opened;
 		break;
 	case PDFSTORE_REFUSED:
 		step = send_give_up(run, &r, NULL, why.data);
@@ -206,7 +209,8 @@ send_one(struct send_run *run, long long id)
 		step = STEP_DONE;
 		goto out;
 	}
-	step = send_spool(run, &r, source, pdf_fd, &to, &cc, &all);
+	step = send_spool(run, &r, source, pdf_fd, pdf_opened, &to, &cc,
+	    &all);
 out:
 	if (pdf_fd != -1)
 		close(pdf_fd);

@@ -178,7 +178,7 @@ send_envelope_rcpts(const struct addr_list *all, char ***out, size_t *n)
  */
 enum send_step
 send_spool(struct send_run *run, const struct report *r, const char *source,
-    int pdf_fd, const struct addr_list *to, const struct addr_list *cc,
+    int pdf_fd, const struct stat *pdf_opened, const struct addr_list *to, const struct addr_list *cc,
     const struct addr_list *all)
 {
 	struct spool_file f = { NULL, "" };
@@ -221,6 +221,7 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 	m.body = r->body && *r->body ? r->body : run->conf->default_body;
 	m.filename = fname.data;
 	m.pdf_fd = pdf_fd;
+	m.pdf_opened = pdf_opened;
 	m.boundary = NULL;
 
 	env.report_id = r->id;
@@ -249,13 +250,23 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 	}
 	if (spool_write_envelope(f.fp, &env) == -1) {
 		saved = errno;
-		buf_printf(&err, "spool: write: %s", strerror(saved));
+		buf_printf(&err, "spool: write '%s/tmp/%s': %s",
+		    run->spool.path, f.tmpname, strerror(saved));
 		goto write_failed;
 	}
 	if (mime_write_message(f.fp, &m, &err) == -1) {
 		saved = errno;
-		if (saved != EINVAL && saved != EMSGSIZE)
-			goto write_failed;	/* the disk or the PDF file */
+		if (saved != EINVAL && saved != EMSGSIZE) {
+			/* The disk or the PDF file: mime names the file
+			 * it read, not the one it wrote. */
+			if (err.data && strncmp(err.data, "write:", 6) == 0) {
+				buf_reset(&err);
+				buf_printf(&err, "spool: write '%s/tmp/%s': %s",
+				    run->spool.path, f.tmpname,
+				    strerror(saved));
+			}
+			goto write_failed;
+		}
 		/* Refused content: a header that cannot be written safely. */
 		spool_file_discard(&run->spool, &f);
 		step = send_give_up(run, r, source, err.data);

@@ -533,7 +533,7 @@ def nobody_box():
 
 
 def as_nobody(box, *args):
-    return subprocess.run(EMULATOR + box.cmd(*args), capture_output=True,
+    return subprocess.run(box.cmd(*args), capture_output=True,
                           text=True, env=run_env(), cwd=box.root,
                           timeout=120,
                           preexec_fn=lambda: (os.setgroups([]),

@@ -48,7 +48,7 @@ def become_nobody():
 
 
 def as_nobody(box, *args, **kw):
-    return subprocess.run(EMULATOR + box.cmd(*args), capture_output=True,
+    return subprocess.run(box.cmd(*args), capture_output=True,
                           text=True, env=run_env(), cwd=box.root,
                           timeout=120, preexec_fn=become_nobody, **kw)
 
@@ -334,7 +334,7 @@ def run_with_syslog(box, args, tmp):
     try:
         r = subprocess.run(["unshare", "--mount", "--propagation",
                             "private", "sh", "-c", SYSLOG_NS, "sh"] +
-                           EMULATOR + box.cmd(*args), capture_output=True,
+                           box.cmd(*args), capture_output=True,
                            text=True, timeout=120, cwd=box.root,
                            env=run_env({"D": tmp}))
         time.sleep(0.3)
@@ -400,7 +400,7 @@ def test_no_dump_and_no_password_in_proc_while_it_is_held(top, smtp_server,
     assert as_nobody(box, "send", "--now", NOW_ARG).returncode == 0
     # What a process of nobody's looks like when it is dumpable.
     control = subprocess.Popen(["sleep", "30"], preexec_fn=become_nobody)
-    p = subprocess.Popen(EMULATOR + box.cmd("flush", "--now", NOW_ARG),
+    p = subprocess.Popen(box.cmd("flush", "--now", NOW_ARG),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=run_env(), cwd=box.root,
                          preexec_fn=become_nobody)

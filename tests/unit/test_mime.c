@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,7 +331,7 @@ test_mime_base64_line_lengths_and_round_trip(void **state)
 		fd = tmp_data(sizes[i], &data);
 		out = NULL;
 		f = open_memstream(&out, &n);
-		assert_int_equal(mime_base64_write(f, fd, &err), 0);
+		assert_int_equal(mime_base64_write(f, fd, NULL, &err), 0);
 		assert_int_equal(fclose(f), 0);
 		close(fd);
 		if (sizes[i] == 0)
@@ -362,6 +364,42 @@ test_mime_base64_line_lengths_and_round_trip(void **state)
 	}
 }
 
+/* Cut after the caller opened it and before the first read: the copy
+ * read is whole and steady, yet not the file that was opened. */
+static void
+test_mime_base64_file_cut_since_it_was_opened(void **state)
+{
+	struct stat opened;
+	struct buf err;
+	char *out = NULL;
+	size_t n;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	buf_init(&err, 1024);
+	fd = tmp_data(4000, NULL);
+	assert_int_equal(fstat(fd, &opened), 0);
+	assert_int_equal(ftruncate(fd, 2000), 0);
+	f = open_memstream(&out, &n);
+	errno = 0;
+	assert_int_equal(mime_base64_write(f, fd, &opened, &err), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_non_null(strstr(err.data, "changed while it was read"));
+	fclose(f);
+	free(out);
+	/* Unchanged since it was opened: written. */
+	out = NULL;
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fstat(fd, &opened), 0);
+	f = open_memstream(&out, &n);
+	assert_int_equal(mime_base64_write(f, fd, &opened, &err), 0);
+	fclose(f);
+	free(out);
+	close(fd);
+	buf_release(&err);
+}
+
 static void
 test_mime_base64_read_error_is_reported(void **state)
 {
@@ -374,7 +412,7 @@ test_mime_base64_read_error_is_reported(void **state)
 	buf_init(&err, 1024);
 	f = open_memstream(&out, &n);
 	errno = 0;
-	assert_int_equal(mime_base64_write(f, -1, &err), -1);
+	assert_int_equal(mime_base64_write(f, -1, NULL, &err), -1);
 	assert_int_equal(errno, EBADF);
 	assert_non_null(strstr(err.data, "attachment: read:"));
 	fclose(f);
@@ -1099,6 +1137,7 @@ main(void)
 		cmocka_unit_test(test_mime_qp_table),
 		cmocka_unit_test(test_mime_qp_long_texts_decode_back),
 		cmocka_unit_test(test_mime_base64_line_lengths_and_round_trip),
+		cmocka_unit_test(test_mime_base64_file_cut_since_it_was_opened),
 		cmocka_unit_test(test_mime_base64_read_error_is_reported),
 		cmocka_unit_test(test_mime_hdr_text_ascii_is_untouched),
 		cmocka_unit_test(

@@ -121,7 +121,7 @@ test_pdfstore_open_resolves_only_inside_the_directory(void **state)
 		char path[512];
 		struct buf err;
 		enum pdfstore_status s;
-		off_t size = -1;
+		struct stat st;
 		int fd = -2;
 
 		if (tc->pdf_path[0] == '@')
@@ -130,13 +130,13 @@ test_pdfstore_open_resolves_only_inside_the_directory(void **state)
 		else
 			snprintf(path, sizeof(path), "%s", tc->pdf_path);
 		buf_init(&err, 4096);
-		s = pdfstore_open(pdfdir, path, 30, &fd, &size, &err);
+		s = pdfstore_open(pdfdir, path, 30, &fd, &st, &err);
 		if (s != tc->want)
 			fail_msg("case %zu \"%s\": status %d, want %d (%s)", i,
 			    tc->pdf_path, s, tc->want, err.data);
 		if (s == PDFSTORE_OK) {
 			assert_true(fd >= 0);
-			assert_true(size > 0);
+			assert_true(st.st_size > 0);
 			close(fd);
 		} else
 			assert_int_equal(fd, -1);
