@@ -29,6 +29,28 @@ struct stat;
 
 #define SEND_ERR_MAX	4096
 
+/*
+ * Group commit: the messages linked into queue/ are made durable and
+ * recorded together, with one fsync of queue/, one state transaction and
+ * one transaction on the reports file, once SEND_BATCH_MAX are waiting,
+ * once the first has waited SEND_BATCH_MS, and at the end of the run.
+ */
+#define SEND_BATCH_MAX	256
+#define SEND_BATCH_MS	1000
+
+/* A report whose message is linked into queue/ but not recorded yet. */
+struct send_pending {
+	struct report	 r;		/* owned; report_data dropped */
+	const char	*source;	/* "stored", "fallback" or NULL */
+	char		*message_id;
+	char		 spool_name[SPOOL_NAME_MAX];
+	int		 repaired;	/* the name was taken (SPOOL_EXISTS) */
+	int		 recurring;	/* and, when it recurs, ... */
+	struct cron	 cron;
+	const char	*zone;		/* r's or the configuration's */
+	char		 next[TIME_DB_LEN];
+};
+
 /* The state of one run, shared by the per-report steps. */
 struct send_run {
 	const struct conf		*conf;
@@ -48,6 +70,11 @@ struct send_run {
 	struct cron			 cron;
 	const char			*zone;
 	char				 next[TIME_DB_LEN];
+
+	/* The batch waiting for its group commit (send_batch_commit). */
+	struct send_pending		 pending[SEND_BATCH_MAX];
+	size_t				 npending;
+	long long			 batch_began_ms;
 };
 
 /* How one report ended, for the run. */
@@ -103,10 +130,11 @@ enum send_step	send_fallback(struct send_run *run, const struct report *r,
 /*
  * Writes the spool file of r, with the attachment on pdf_fd (a stored
  * PDF: what it was when opened is pdf_opened; the fallback's: NULL),
- * commits it (step 2) and records it (send_record, step 3).  Returns the
+ * links it into queue/ (step 2) and hands r to the batch that records it
+ * (send_batch_add, step 3: r is moved there once linked).  Returns the
  * report's step, told.
  */
-enum send_step	send_spool(struct send_run *run, const struct report *r,
+enum send_step	send_spool(struct send_run *run, struct report *r,
 		    const char *source, int pdf_fd,
 		    const struct stat *pdf_opened, const struct addr_list *to,
 		    const struct addr_list *cc, const struct addr_list *all);
@@ -134,14 +162,25 @@ enum send_step	send_defer(struct send_run *run, const struct report *r,
 enum send_step	send_recurrence(struct send_run *run, const struct report *r);
 
 /*
- * Step 3: records the occurrence of r, spooled as spool_name with
- * message_id, then marks the report sent (or moves a recurring one on).
- * repaired: the message was already queued (SPOOL_EXISTS).  STEP_DONE,
- * or STEP_STOP when the database fails.
+ * Step 3, for a batch: report r, whose message was linked into queue/ as
+ * spool_name with message_id (repaired: the name was taken already,
+ * SPOOL_EXISTS), joins the batch; r is moved into it (released and
+ * zeroed here).  Commits the batch when it is full or old enough.
+ * STEP_DONE (told when committed), or the step of a failed commit.
  */
-enum send_step	send_record(struct send_run *run, const struct report *r,
+enum send_step	send_batch_add(struct send_run *run, struct report *r,
 		    const char *source, const char *message_id,
 		    const char *spool_name, int repaired);
+
+/*
+ * The group commit of the batch: the fsync of queue/, then each
+ * occurrence recorded in the state database with its run log line (one
+ * transaction), then each report marked sent or moved on (one
+ * transaction).  Each report is told.  STEP_DONE, or STEP_STOP when the
+ * spool or a database fails (each report of the batch deferred: the next
+ * run records what stands in queue/).  Nothing to commit: STEP_DONE.
+ */
+enum send_step	send_batch_commit(struct send_run *run);
 
 /*
  * Step 1: the occurrence of r was spooled before (at spooled_at; its

@@ -143,6 +143,21 @@ enum spool_commit {
 enum spool_commit spool_commit(struct spool *s, struct spool_file *f,
 	    const char *name, struct buf *err);
 
+/*
+ * spool_commit() but the fsync of queue/: the file is durable, its name
+ * in queue/ not yet.  A caller that links several makes their names
+ * durable with one spool_sync_queue(), and says nothing of them (records
+ * nothing) before it.
+ */
+enum spool_commit spool_link(struct spool *s, struct spool_file *f,
+	    const char *name, struct buf *err);
+
+/*
+ * The fsync of queue/ that makes the names spool_link() gave durable.
+ * 0, or -1 with errno and err set: the names may not survive a power cut.
+ */
+int	spool_sync_queue(struct spool *s, struct buf *err);
+
 /* Closes f and removes its temporary; safe on a closed f. */
 void	spool_file_discard(struct spool *s, struct spool_file *f);
 

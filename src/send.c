@@ -11,13 +11,15 @@
  *   1. an occurrence already in the state database is never spooled again;
  *      the report is only marked sent (repair after a crash or a new copy;
  *      send_one, then send_record_repair);
- *   2. the message is written under tmp/ and committed by link() into
- *      queue/ under a name derived from the occurrence, which cannot
- *      succeed twice (send_spool);
- *   3. then the occurrence is recorded in the state database with its
- *      run log line, in one transaction (synced), and only after that
- *      the report is marked sent = 1 (send_record).
- * A crash between 2 and 3 leaves a queued message and no record: the next
+ *   2. the message is written under tmp/, synced, and linked into queue/
+ *      under a name derived from the occurrence, which cannot succeed
+ *      twice (send_spool);
+ *   3. then, for a batch of such messages (group commit, send_batch_add),
+ *      one fsync of queue/ makes their names durable, their occurrences
+ *      are recorded in the state database with their run log lines, in
+ *      one transaction (synced), and only after that the reports are
+ *      marked sent = 1, in one transaction (send_batch_commit).
+ * A crash between 2 and 3 leaves queued messages and no record: the next
  * run finds the name taken (SPOOL_EXISTS) and does step 3 only; or a flush
  * comes first and records the occurrence before it delivers the message
  * (flush.h), and step 1 marks the report, writing the run log line that
@@ -333,6 +335,8 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	}
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
+	/* Stopped or not, what is linked into queue/ is recorded. */
+	send_batch_commit(&run);
 	/* What flush could not deliver, back to the reports' owners; after
 	 * the due reports, so a repaired row gets it too. */
 	if (!opt->dry_run && (s = feedback_deliver(&run.db, &run.spool, conf,

@@ -173,13 +173,14 @@ send_envelope_rcpts(const struct addr_list *all, char ***out, size_t *n)
 }
 
 /*
- * Writes the spool file of report r, with the attachment on pdf_fd, and
- * commits it.  Returns the step, having told the caller's callback.
+ * Writes the spool file of report r, with the attachment on pdf_fd, links
+ * it into queue/ and hands r to the batch (send_batch_add).  Returns the
+ * step, having told the caller's callback.
  */
 enum send_step
-send_spool(struct send_run *run, const struct report *r, const char *source,
-    int pdf_fd, const struct stat *pdf_opened, const struct addr_list *to, const struct addr_list *cc,
-    const struct addr_list *all)
+send_spool(struct send_run *run, struct report *r, const char *source,
+    int pdf_fd, const struct stat *pdf_opened, const struct addr_list *to,
+    const struct addr_list *cc, const struct addr_list *all)
 {
 	struct spool_file f = { NULL, "" };
 	struct spool_envelope env;
@@ -272,13 +273,14 @@ send_spool(struct send_run *run, const struct report *r, const char *source,
 		step = send_give_up(run, r, source, err.data);
 		goto out;
 	}
-	c = spool_commit(&run->spool, &f, name, &err);
+	c = spool_link(&run->spool, &f, name, &err);
 	if (c == SPOOL_FAILED) {
 		saved = errno;
 		goto commit_failed;
 	}
-	/* From here on the mail is safe: record it (step 3). */
-	step = send_record(run, r, source, msgid.data, name,
+	/* The file is durable, its name once the batch's is: record it
+	 * with the batch (step 3). */
+	step = send_batch_add(run, r, source, msgid.data, name,
 	    c == SPOOL_EXISTS);
 	goto out;
 

@@ -7,8 +7,11 @@
  * is always written before the report is marked: a crash between the two
  * writes the line again on the next run, never not at all.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -110,7 +113,7 @@ out:
 
 static enum db_status
 send_log_coalesced(struct send_run *run, const struct report *r,
-    struct buf *err)
+    const struct cron *cron, const char *zone, struct buf *err)
 {
 	char when[TIME_DB_LEN], msg[128];
 	enum db_status s;
@@ -120,7 +123,7 @@ send_log_coalesced(struct send_run *run, const struct report *r,
 
 	if (time_parse_db(r->occurrence, &t) == -1)
 		return DB_OK;
-	while (cron_next(&run->cron, run->zone, t, &t) == 0 && t <= now) {
+	while (cron_next(cron, zone, t, &t) == 0 && t <= now) {
 		if (++walked > SEND_COALESCE_WALK) {
 			more = 1;
 			break;
@@ -184,54 +187,145 @@ send_recurrence(struct send_run *run, const struct report *r)
 	return step;
 }
 
-/*
- * Step 3 of the crash ordering (send.c): record the occurrence, then
- * mark the report sent.
- */
+static long long
+send_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 enum send_step
-send_record(struct send_run *run, const struct report *r, const char *source,
+send_batch_add(struct send_run *run, struct report *r, const char *source,
     const char *message_id, const char *spool_name, int repaired)
 {
+	struct send_pending *p = &run->pending[run->npending];
+
+	memset(p, 0, sizeof(*p));
+	if ((p->message_id = strdup(message_id)) == NULL) {
+		/* The message is queued: the next run records it. */
+		return send_db_failed(run, r, DB_TEMPFAIL, "out of memory");
+	}
+	p->r = *r;
+	memset(r, 0, sizeof(*r));
+	/* Rendered already: the largest field is not needed any more. */
+	free(p->r.report_data);
+	p->r.report_data = NULL;
+	p->source = source;
+	snprintf(p->spool_name, sizeof(p->spool_name), "%s", spool_name);
+	p->repaired = repaired;
+	if ((p->recurring = run->recurring)) {
+		p->cron = run->cron;
+		p->zone = run->zone;	/* r's string or the configuration's */
+		memcpy(p->next, run->next, sizeof(p->next));
+	}
+	if (run->npending++ == 0)
+		run->batch_began_ms = send_clock_ms();
+	if (run->npending == SEND_BATCH_MAX ||
+	    send_clock_ms() - run->batch_began_ms >= SEND_BATCH_MS)
+		return send_batch_commit(run);
+	return STEP_DONE;
+}
+
+/* Each report of the batch deferred for error (the spool or a database
+ * failed, s says how): the next run records what stands in queue/. */
+static enum send_step
+send_batch_failed(struct send_run *run, enum db_status s, const char *error)
+{
+	size_t i;
+
+	log_warnx("%s: %zu queued message(s) left for the next run to "
+	    "record", error, run->npending);
+	for (i = 0; i < run->npending; i++) {
+		run->res->deferred++;
+		send_tell(run, &run->pending[i].r, NULL, "deferred", NULL,
+		    error);
+	}
+	send_fail(run, s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR);
+	return STEP_STOP;
+}
+
+static void
+send_batch_release(struct send_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->npending; i++) {
+		report_release(&run->pending[i].r);
+		free(run->pending[i].message_id);
+	}
+	run->npending = 0;
+}
+
+enum send_step
+send_batch_commit(struct send_run *run)
+{
+	struct send_pending *p;
 	struct buf err;
 	enum db_status s;
+	enum send_step step = STEP_DONE;
+	size_t i;
 
+	if (run->npending == 0)
+		return STEP_DONE;
 	buf_init(&err, SEND_ERR_MAX);
+	/* The names first: nothing may be recorded of a link a power cut
+	 * could undo. */
+	if (spool_sync_queue(&run->spool, &err) == -1) {
+		step = send_batch_failed(run, send_status_of_errno(errno) ==
+		    SEND_TEMPFAIL ? DB_TEMPFAIL : DB_ERROR, err.data);
+		goto out;
+	}
 	if ((s = db_begin(&run->db, &err)) != DB_OK)
 		goto fail;
-	if ((s = state_record_queued(&run->db, r->id, r->occurrence,
-	    message_id, spool_name, run->now, r->title, r->recipients,
-	    &err)) != DB_OK)
-		goto fail;
-	if (run->recurring && (s = send_log_coalesced(run, r, &err)) != DB_OK)
-		goto fail;
+	for (i = 0; i < run->npending; i++) {
+		p = &run->pending[i];
+		if ((s = state_record_queued(&run->db, p->r.id,
+		    p->r.occurrence, p->message_id, p->spool_name, run->now,
+		    p->r.title, p->r.recipients, &err)) != DB_OK ||
+		    (p->recurring && (s = send_log_coalesced(run, &p->r,
+		    &p->cron, p->zone, &err)) != DB_OK))
+			goto fail;
+	}
 	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
 		goto fail;
-	/* Recorded: from here on a crash leaves step 1 to mark it. */
-	s = run->recurring ? report_advance(&run->db, r, run->next, run->now,
-	    NULL, &err) : report_mark_sent(&run->db, r, run->now, NULL, &err);
-	if (s != DB_OK && s != DB_NOTFOUND)
+	/* Recorded: from here on a crash leaves step 1 to mark them. */
+	if ((s = db_reports_begin(&run->db, &err)) != DB_OK)
 		goto fail;
-	buf_release(&err);
-	if (repaired) {
-		run->res->repaired++;
-		send_tell(run, r, source, "already queued", message_id, NULL);
-	} else {
+	for (i = 0; i < run->npending; i++) {
+		p = &run->pending[i];
+		s = p->recurring ? report_advance(&run->db, &p->r, p->next,
+		    run->now, NULL, &err) : report_mark_sent(&run->db, &p->r,
+		    run->now, NULL, &err);
+		if (s != DB_OK && s != DB_NOTFOUND)
+			goto fail;
+	}
+	if ((s = db_exec(&run->db, "COMMIT", &err)) != DB_OK)
+		goto fail;
+	for (i = 0; i < run->npending; i++) {
+		p = &run->pending[i];
+		if (p->repaired) {
+			run->res->repaired++;
+			send_tell(run, &p->r, p->source, "already queued",
+			    p->message_id, NULL);
+			continue;
+		}
 		run->res->queued++;
-		log_info("report %lld: queued %s as %s", r->id, message_id,
-		    spool_name);
-		send_tell(run, r, source, "queued", message_id, NULL);
+		log_info("report %lld: queued %s as %s", p->r.id,
+		    p->message_id, p->spool_name);
+		send_tell(run, &p->r, p->source, "queued", p->message_id,
+		    NULL);
 	}
-	return STEP_DONE;
+	goto out;
 fail:
-	sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
-	{
-		/* The message is queued; the next run records it, or,
-		 * recorded, marks the report (step 1). */
-		enum send_step step = send_db_failed(run, r, s, err.data);
-
-		buf_release(&err);
-		return step;
-	}
+	if (!sqlite3_get_autocommit(run->db.h))
+		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	step = send_batch_failed(run, s, err.data);
+out:
+	send_batch_release(run);
+	buf_release(&err);
+	return step;
 }
 
 /*
@@ -254,7 +348,8 @@ send_record_repair(struct send_run *run, const struct report *r,
 	if ((s = db_begin(&run->db, &err)) != DB_OK ||
 	    (s = state_log_queued_missing(&run->db, r->id, r->occurrence,
 	    &added, &err)) != DB_OK || (added && run->recurring &&
-	    (s = send_log_coalesced(run, r, &err)) != DB_OK) ||
+	    (s = send_log_coalesced(run, r, &run->cron, run->zone, &err)) !=
+	    DB_OK) ||
 	    (s = db_exec(&run->db, "COMMIT", &err)) != DB_OK) {
 		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;

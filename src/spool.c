@@ -325,7 +325,7 @@ spool_seal_length(int fd)
 }
 
 enum spool_commit
-spool_commit(struct spool *s, struct spool_file *f, const char *name,
+spool_link(struct spool *s, struct spool_file *f, const char *name,
     struct buf *err)
 {
 	const char *step = NULL;
@@ -356,15 +356,6 @@ spool_commit(struct spool *s, struct spool_file *f, const char *name,
 		step = "link";
 		goto fail;
 	}
-	/* From here on the mail is safe, once the directory entry is. */
-	if (fsync(s->queuefd) == -1) {
-		saved = errno;
-		/* The link may not survive a power cut: undo it, so the
-		 * caller's record and the disk cannot disagree. */
-		unlinkat(s->queuefd, name, 0);
-		step = "fsync of queue/";
-		goto fail;
-	}
 	spool_file_discard(s, f);
 	return SPOOL_COMMITTED;
 fail:
@@ -373,6 +364,42 @@ fail:
 	buf_printf(err, "spool: %s '%s/queue/%s': %s", step, s->path, name,
 	    strerror(saved));
 	return SPOOL_FAILED;
+}
+
+int
+spool_sync_queue(struct spool *s, struct buf *err)
+{
+	int saved;
+
+	if (fsync(s->queuefd) == 0)
+		return 0;
+	saved = errno;
+	buf_printf(err, "spool: fsync of '%s/queue/': %s", s->path,
+	    strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+enum spool_commit
+spool_commit(struct spool *s, struct spool_file *f, const char *name,
+    struct buf *err)
+{
+	enum spool_commit c;
+	int saved;
+
+	c = spool_link(s, f, name, err);
+	if (c != SPOOL_COMMITTED)
+		return c;
+	/* From here on the mail is safe, once the directory entry is. */
+	if (spool_sync_queue(s, err) == -1) {
+		saved = errno;
+		/* The link may not survive a power cut: undo it, so the
+		 * caller's record and the disk cannot disagree. */
+		unlinkat(s->queuefd, name, 0);
+		errno = saved;
+		return SPOOL_FAILED;
+	}
+	return SPOOL_COMMITTED;
 }
 
 void

@@ -1,0 +1,80 @@
+"""Group commit: a burst of due reports is made durable and recorded in
+batches (one fsync of queue/, one state transaction, one transaction on
+the reports file per batch), not report by report.  Its crash states are
+the crash explorer's (tests/crash); here, what a burst costs in syncs and
+that every report of it ends queued exactly once."""
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+
+from conftest import EMULATOR, NOW_ARG, run_env
+
+N = 300          # more than one batch (SEND_BATCH_MAX is 256)
+SYNCS = "fsync,fdatasync,sync_file_range,msync"
+
+
+def burst(box, n):
+    box.initdb()
+    for i in range(1, n + 1):
+        box.add_pdf("r%d.pdf" % i, size=50000)
+        box.add(pdf_path="r%d.pdf" % i)
+
+
+def queued_names(box):
+    return sorted(box.queue())
+
+
+@pytest.mark.skipif(shutil.which("strace") is None or EMULATOR,
+                    reason="needs strace and a native binary")
+def test_a_burst_costs_about_one_sync_per_report(box):
+    burst(box, N)
+    trace = os.path.join(box.root, "..", "send.trace")
+    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e",
+                        "trace=" + SYNCS] + box.cmd("send", "--now",
+                                                    NOW_ARG),
+                       capture_output=True, text=True, cwd=box.root,
+                       env=run_env(), timeout=300)
+    assert r.returncode == 0, r.stderr
+    with open(trace) as f:
+        calls = [line for line in f if re.search(r"\b(%s)\(" %
+                                                 SYNCS.replace(",", "|"),
+                                                 line)]
+    # One fsync per message file; the directory, the state database and
+    # the reports file once per batch, not once per report (that was 6).
+    assert len(calls) <= 1.1 * N, "%d syncs for %d reports" % (len(calls),
+                                                               N)
+    assert len(queued_names(box)) == N
+    rows = box.rows()
+    assert all(row["sent"] == 1 for row in rows.values())
+    with sqlite3.connect(os.path.join(box.spool, "state.db")) as c:
+        recorded = c.execute("SELECT count(*) FROM occurrences").fetchone()
+    assert recorded[0] == N
+
+
+def test_a_batch_linked_but_not_recorded_is_recorded_once(box):
+    """A power cut after a batch's messages were linked into queue/ and
+    before its commit leaves them there with no record: the next run finds
+    each name taken and records it, without a second message."""
+    burst(box, 40)
+    r = box.run("send", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    names = queued_names(box)
+    assert len(names) == 40
+    # What that cut leaves: the files, none of the records.
+    with sqlite3.connect(os.path.join(box.spool, "state.db")) as c:
+        c.execute("DELETE FROM occurrences")
+        c.execute("DELETE FROM runlog")
+    with box.connect() as c:
+        c.execute("UPDATE scheduled_reports SET sent = 0, sent_at = NULL")
+    r = box.run("send", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert queued_names(box) == names          # no second message
+    assert all(row["sent"] == 1 for row in box.rows().values())
+    with sqlite3.connect(os.path.join(box.spool, "state.db")) as c:
+        recorded = c.execute("SELECT count(*) FROM occurrences").fetchone()
+        logged = c.execute("SELECT count(*) FROM runlog").fetchone()
+    assert recorded[0] == 40 and logged[0] >= 40
