@@ -40,12 +40,26 @@ struct queue_entry {
 struct queue_list {
 	struct queue_entry	*v;
 	size_t			 n;
+	size_t			 ndelivered;	/* marks of delivered
+						   messages in queue/ */
 };
+
+/*
+ * A message delivered but not yet recorded is renamed in queue/ to
+ * "." NAME QUEUE_DELIVERED_SUFFIX (flush.c): out of sight as a message,
+ * and recorded then removed by the flush that delivered it, or by the
+ * next one after a crash.
+ */
+#define QUEUE_DELIVERED_SUFFIX	".delivered"
+
+/* Whether name is such a mark, of a message name that fits. */
+int	queue_is_delivered_mark(const char *name);
 
 /*
  * Lists the messages of `where` in spool s, sorted by name (so by report
  * and occurrence); the state columns are zero.  Names beginning with '.'
- * and the ".reason" files of failed/ are not messages.  Returns 0, or -1
+ * and the ".reason" files of failed/ are not messages; the marks of
+ * delivered messages are counted in l->ndelivered.  Returns 0, or -1
  * with err set.
  */
 int	queue_scan(struct spool *s, enum queue_where where,

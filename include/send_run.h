@@ -32,11 +32,13 @@ struct stat;
 /*
  * Group commit: the messages linked into queue/ are made durable and
  * recorded together, with one fsync of queue/, one state transaction and
- * one transaction on the reports file, once SEND_BATCH_MAX are waiting,
- * once the first has waited SEND_BATCH_MS, and at the end of the run.
+ * one transaction on the reports file, once SEND_BATCH_MAX are waiting
+ * and at the end of the run.  No time bound: a batch waiting costs
+ * nothing but the lines of its log (a crash leaves its messages in
+ * queue/ for the next run to record, and a flush may deliver them
+ * meanwhile, recording their occurrences first).
  */
 #define SEND_BATCH_MAX	256
-#define SEND_BATCH_MS	1000
 
 /* A report whose message is linked into queue/ but not recorded yet. */
 struct send_pending {
@@ -74,7 +76,6 @@ struct send_run {
 	/* The batch waiting for its group commit (send_batch_commit). */
 	struct send_pending		 pending[SEND_BATCH_MAX];
 	size_t				 npending;
-	long long			 batch_began_ms;
 };
 
 /* How one report ended, for the run. */

@@ -80,4 +80,8 @@ void	time_zone_leave(struct time_zone_scope *s);
  */
 time_t	time_local_instant(const struct tm *wall);
 
+/* Milliseconds of the monotonic clock: durations within a run (a batch's
+ * age), which a step of the wall clock must not stretch. */
+long long	time_monotonic_ms(void);
+
 #endif

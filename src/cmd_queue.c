@@ -136,7 +136,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct queue_list q = { NULL, 0 }, failed = { NULL, 0 };
+	struct queue_list q = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
 	struct spool s = { -1, -1, -1, -1, NULL };
 	struct db db = { 0 };
 	struct buf err;

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +26,30 @@
 
 #define FLUSH_ERR_MAX	4096
 
+/*
+ * Group commit: a delivered message is at once renamed to its mark in
+ * queue/ (queue.h: out of sight, so neither this flush nor another tries
+ * it again, even after kill -9), and the marks are recorded and removed
+ * together, one state transaction and one fsync of queue/ for
+ * FLUSH_BATCH_MAX of them or for those of FLUSH_BATCH_MS.  Each keeps its
+ * claim (its open, locked file) until then, so that a flush recovering
+ * the marks of a crashed one leaves them alone.
+ */
+#define FLUSH_BATCH_MAX	100
+#define FLUSH_BATCH_MS	1000
+
+/* A delivered message, marked, not yet recorded nor removed. */
+struct flush_done {
+	int		 fd;		/* the claim */
+	char		 name[SPOOL_NAME_MAX];
+	char		 mark[SPOOL_NAME_MAX + 16];
+	long long	 report_id;
+	char		*occurrence;	/* or NULL: not a report's */
+	char		*message_id;
+	int		 recovered;	/* left by a crashed flush: maybe
+					   recorded already */
+};
+
 struct flush_ctx {
 	const struct conf		*conf;
 	const struct flush_options	*opt;
@@ -36,6 +61,9 @@ struct flush_ctx {
 	struct smtp_session		*smtp;
 	char				 now[TIME_DB_LEN];
 	size_t				 index, total;
+	struct flush_done		 done[FLUSH_BATCH_MAX];
+	size_t				 ndone;
+	long long			 batch_began_ms;
 };
 
 /* backoff_min * 2^(n - 1), at most backoff_max, without overflow. */
@@ -231,22 +259,163 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 	return 0;
 }
 
+/* Whether the run log has the delivery of message_id already. */
+static int
+flush_logged(struct flush_ctx *f, const struct flush_done *d)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf err;
+	int found = 0;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (d->message_id && db_prepare(&f->db, "SELECT 1 FROM state.runlog "
+	    "WHERE report_id = ?1 AND message_id = ?2 AND outcome = "
+	    "'delivered'", &st, &err) == DB_OK) {
+		sqlite3_bind_int64(st, 1, d->report_id);
+		db_bind_text(st, 2, d->message_id);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	buf_release(&err);
+	return found;
+}
+
 /*
- * Removes a delivered message.  What the run log and the report's owner
- * must learn of it (recipients refused, feedback.h) is recorded first, in
- * one transaction: once the file is gone nothing would say it again.  A
+ * The group commit of the delivered messages: their run log lines and
+ * the end of their delivery state in one transaction, then their marks
+ * removed, one fsync of queue/, and the claims dropped.  The transaction
+ * failing, the marks stay for the next flush to record.  A power cut
+ * before the fsync may bring a message back under its name: delivered
+ * again, with the same Message-ID (SPEC.md's one repeat).
+ */
+static void
+flush_batch_commit(struct flush_ctx *f)
+{
+	struct flush_done *d;
+	struct buf err;
+	size_t i;
+	int removed = 0, recorded = 0;
+
+	if (f->ndone == 0)
+		return;
+	buf_init(&err, FLUSH_ERR_MAX);
+	if (db_begin(&f->db, &err) != DB_OK)
+		goto failed;
+	for (i = 0; i < f->ndone; i++) {
+		d = &f->done[i];
+		if (!(d->recovered && flush_logged(f, d)) && state_log(&f->db,
+		    d->report_id, d->occurrence, f->now, "delivered",
+		    d->message_id, NULL, &err) != DB_OK)
+			goto failed;
+		if (queue_forget(&f->db, d->name, &err) != DB_OK)
+			goto failed;
+	}
+	if (db_exec(&f->db, "COMMIT", &err) == DB_OK)
+		recorded = 1;
+failed:
+	if (!recorded) {
+		if (!sqlite3_get_autocommit(f->db.h))
+			sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		log_warnx("%s: %zu delivered message(s) left marked in "
+		    "queue/ for the next flush to record", err.data,
+		    f->ndone);
+	}
+	for (i = 0; recorded && i < f->ndone; i++) {
+		d = &f->done[i];
+		if (unlinkat(f->spool.queuefd, d->mark, 0) == -1 &&
+		    errno != ENOENT)
+			log_warn("spool: queue/%s: recorded, but not removed",
+			    d->mark);
+		else
+			removed = 1;
+	}
+	if (removed && fsync(f->spool.queuefd) == -1)
+		log_warn("spool: fsync queue/");
+	for (i = 0; i < f->ndone; i++) {
+		d = &f->done[i];
+		close(d->fd);	/* drops the claim */
+		free(d->occurrence);
+		free(d->message_id);
+	}
+	f->ndone = 0;
+	buf_release(&err);
+}
+
+/* Adds a marked message to the batch (fd, its claim, is the batch's) and
+ * commits the batch when it is full or old enough. */
+static void
+flush_batch_add(struct flush_ctx *f, int fd, const char *name,
+    const char *mark, const struct spool_envelope *env, int recovered)
+{
+	struct flush_done *d = &f->done[f->ndone];
+
+	memset(d, 0, sizeof(*d));
+	d->fd = fd;
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->mark, sizeof(d->mark), "%s", mark);
+	d->report_id = env->report_id;
+	/* Out of memory, the line says less; the removal is the same. */
+	if (env->occurrence)
+		d->occurrence = strdup(env->occurrence);
+	if (env->message_id)
+		d->message_id = strdup(env->message_id);
+	d->recovered = recovered;
+	if (f->ndone++ == 0)
+		f->batch_began_ms = time_monotonic_ms();
+	if (f->ndone == FLUSH_BATCH_MAX ||
+	    time_monotonic_ms() - f->batch_began_ms >= FLUSH_BATCH_MS)
+		flush_batch_commit(f);
+}
+
+/*
+ * Records and removes a delivered message at once, the way without a
+ * mark: what the run log and the report's owner must learn of it
+ * (recipients refused, feedback.h) is recorded first, in one
+ * transaction: once the file is gone nothing would say it again.  A
  * crash between the record and the removal delivers the message again,
  * with the same Message-ID, and records the same again.  Then the file,
  * then its delivery state (a stale row is pruned by the next flush).
  */
 static void
-flush_delivered(struct flush_ctx *f, const char *name,
-    const struct spool_envelope *env, const struct smtp_outcome *out)
+flush_delivered_now(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, const char *refused)
 {
-	struct buf err, refused;
-	size_t i;
+	struct buf err;
 
 	buf_init(&err, FLUSH_ERR_MAX);
+	if (db_begin(&f->db, &err) != DB_OK ||
+	    state_log(&f->db, env->report_id, env->occurrence, f->now,
+	    "delivered", env->message_id, refused, &err) != DB_OK ||
+	    (refused && feedback_record(&f->db, env->report_id,
+	    env->occurrence, refused, f->conf->notify != NULL, &err) !=
+	    DB_OK) || db_exec(&f->db, "COMMIT", &err) != DB_OK) {
+		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
+		log_warnx("%s", err.data);
+		buf_reset(&err);
+	}
+	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
+		log_warn("spool: queue/%s: delivered, but not removed", name);
+	else if (fsync(f->spool.queuefd) == -1)
+		log_warn("spool: fsync queue/");
+	if (queue_forget(&f->db, name, &err) != DB_OK)
+		log_warnx("%s", err.data);
+	buf_release(&err);
+}
+
+/*
+ * A delivered message (fd: its claim, taken over here): marked and left
+ * to the group commit, or, with recipients refused (their feedback must
+ * be recorded before the file goes) or when the mark cannot be made,
+ * recorded and removed at once.
+ */
+static void
+flush_delivered(struct flush_ctx *f, const char *name, int fd,
+    const struct spool_envelope *env, const struct smtp_outcome *out)
+{
+	char mark[SPOOL_NAME_MAX + 16];
+	struct buf refused;
+	size_t i;
+
 	buf_init(&refused, FLUSH_ERR_MAX);
 	/* The reply's text begins with its code ("550 5.1.1 ..."). */
 	for (i = 0; i < out->nrefused; i++) {
@@ -258,28 +427,76 @@ flush_delivered(struct flush_ctx *f, const char *name,
 	}
 	log_info("message %s (report %lld): delivered: %s", env->message_id,
 	    env->report_id, out->reply.data);
-	if (db_begin(&f->db, &err) != DB_OK ||
-	    state_log(&f->db, env->report_id, env->occurrence, f->now,
-	    "delivered", env->message_id, refused.len ? refused.data : NULL,
-	    &err) != DB_OK || (refused.len && feedback_record(&f->db,
-	    env->report_id, env->occurrence, refused.data,
-	    f->conf->notify != NULL, &err) != DB_OK) ||
-	    db_exec(&f->db, "COMMIT", &err) != DB_OK) {
-		sqlite3_exec(f->db.h, "ROLLBACK", NULL, NULL, NULL);
-		log_warnx("%s", err.data);
-		buf_reset(&err);
-	}
-	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
-		log_warn("spool: queue/%s: delivered, but not removed", name);
-	else if (fsync(f->spool.queuefd) == -1)
-		log_warn("spool: fsync queue/");
-	if (queue_forget(&f->db, name, &err) != DB_OK)
-		log_warnx("%s", err.data);
 	f->res->delivered++;
+	snprintf(mark, sizeof(mark), ".%s%s", name, QUEUE_DELIVERED_SUFFIX);
+	if (refused.len == 0 && renameat(f->spool.queuefd, name,
+	    f->spool.queuefd, mark) == 0)
+		flush_batch_add(f, fd, name, mark, env, 0);
+	else {
+		flush_delivered_now(f, name, env, refused.len ? refused.data :
+		    NULL);
+		close(fd);	/* drops the claim */
+	}
 	flush_tell(f, name, env, "delivered", out->code, out->reply.data,
 	    out->nrefused);
-	buf_release(&err);
 	buf_release(&refused);
+}
+
+/*
+ * The marks a crashed flush left in queue/: messages delivered whose
+ * record was not committed.  Recorded (once: the run log may have them)
+ * and removed; a mark still claimed belongs to a flush at work.
+ */
+static void
+flush_recover_marks(struct flush_ctx *f)
+{
+	struct spool_envelope env;
+	struct dirent *de;
+	struct buf err;
+	char name[SPOOL_NAME_MAX];
+	off_t body;
+	size_t len;
+	DIR *d;
+	int dfd, fd;
+
+	buf_init(&err, FLUSH_ERR_MAX);
+	if ((dfd = dup(f->spool.queuefd)) == -1 ||
+	    (d = fdopendir(dfd)) == NULL) {
+		log_warn("spool: queue/");
+		if (dfd != -1)
+			close(dfd);
+		buf_release(&err);
+		return;
+	}
+	/* The copy shares its position with queue_scan()'s, at the end. */
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!queue_is_delivered_mark(de->d_name))
+			continue;
+		len = strlen(de->d_name) - 1 - strlen(QUEUE_DELIVERED_SUFFIX);
+		snprintf(name, sizeof(name), "%.*s", (int)len, de->d_name + 1);
+		fd = openat(f->spool.queuefd, de->d_name, O_RDONLY |
+		    O_CLOEXEC | O_NOFOLLOW);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			close(fd);
+			continue;
+		}
+		memset(&env, 0, sizeof(env));
+		buf_reset(&err);
+		if (spool_read_envelope(fd, &env, &body, &err) == -1)
+			log_warnx("spool: queue/%s: %s (delivered: removed "
+			    "unrecorded)", de->d_name, err.data);
+		log_info("message %s (report %lld): delivered before a crash: "
+		    "recorded", env.message_id ? env.message_id : name,
+		    env.report_id);
+		flush_batch_add(f, fd, name, de->d_name, &env, 1);
+		spool_envelope_release(&env);
+	}
+	closedir(d);
+	flush_batch_commit(f);
+	buf_release(&err);
 }
 
 /*
@@ -486,7 +703,8 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	switch (ss) {
 	case SMTP_OK:
 		flush_unpause(f);
-		flush_delivered(f, e->name, &env, &out);
+		flush_delivered(f, e->name, fd, &env, &out);
+		fd = -1;	/* the claim is the batch's now */
 		break;
 	case SMTP_TEMPFAIL:
 		flush_unpause(f);
@@ -528,7 +746,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
     flush_event_fn *event, void *ctx, struct flush_result *res)
 {
 	struct flush_ctx f;
-	struct queue_list q = { NULL, 0 };
+	struct queue_list q = { NULL, 0, 0 };
 	struct smtp_options so;
 	struct state_pause pause;
 	struct buf err;
@@ -563,7 +781,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		goto out;
 	}
 	res->queued = (unsigned)q.n;
-	if (q.n == 0)
+	if (q.n == 0 && q.ndelivered == 0)
 		goto out;	/* cron every minute costs nothing */
 	/* Busy past busy_timeout_ms, or a full disk: the next run. */
 	if ((s = db_open(&f.db, conf, DB_STATE_ONLY, &err)) != DB_OK) {
@@ -578,6 +796,10 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		res->status = s == DB_TEMPFAIL ? FLUSH_TEMPFAIL : FLUSH_IOERR;
 		goto out;
 	}
+	if (q.ndelivered > 0)
+		flush_recover_marks(&f);
+	if (q.n == 0)
+		goto out;
 	flush_pause_get(&f.db, &pause);
 	if (!opt->force && pause.until > opt->now) {
 		char until[TIME_DB_LEN];
@@ -626,6 +848,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		if (flush_one(&f, &q.v[i]) == -1)
 			break;
 	}
+	flush_batch_commit(&f);
 done:
 	/* Every message waiting out its backoff is an idle run: no write. */
 	if (res->tried > 0 && (res->status == FLUSH_OK ||
@@ -645,7 +868,7 @@ time_t
 flush_next_try(const struct conf *conf)
 {
 	struct spool spool = { -1, -1, -1, -1, NULL };
-	struct queue_list q = { NULL, 0 };
+	struct queue_list q = { NULL, 0, 0 };
 	struct db db = { 0 };
 	struct state_pause pause;
 	struct buf err;

@@ -369,7 +369,7 @@ health_check(struct health *h, const struct conf *conf, const char *conf_arg,
     const char *conf_error, time_t now)
 {
 	struct health_ctx c;
-	struct queue_list q = { NULL, 0 }, failed = { NULL, 0 };
+	struct queue_list q = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
 	struct db db = { 0 };
 
 	memset(h, 0, sizeof(*h));

@@ -33,6 +33,16 @@ queue_is_message(const char *name)
 }
 
 int
+queue_is_delivered_mark(const char *name)
+{
+	size_t len = strlen(name), slen = strlen(QUEUE_DELIVERED_SUFFIX);
+
+	return name[0] == '.' && len > slen + 1 && len - slen - 1 <
+	    SPOOL_NAME_MAX && strcmp(name + len - slen,
+	    QUEUE_DELIVERED_SUFFIX) == 0;
+}
+
+int
 queue_load_state(struct db *db, struct queue_list *l, struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -88,7 +98,7 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 	int dfd, fd;
 
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->ndelivered = 0;
 	dfd = where == QUEUE_QUEUED ? s->queuefd : s->failedfd;
 	/* fdopendir takes the descriptor: give it a copy. */
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
@@ -99,9 +109,14 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 			close(fd);
 		return -1;
 	}
+	/* A copy shares its position with every earlier reader's. */
+	rewinddir(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!queue_is_message(de->d_name))
+		if (!queue_is_message(de->d_name)) {
+			if (queue_is_delivered_mark(de->d_name))
+				l->ndelivered++;
 			continue;
+		}
 		/* Gone since readdir (delivered meanwhile): not listed. */
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(st.st_mode))

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -187,15 +186,6 @@ send_recurrence(struct send_run *run, const struct report *r)
 	return step;
 }
 
-static long long
-send_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum send_step
 send_batch_add(struct send_run *run, struct report *r, const char *source,
     const char *message_id, const char *spool_name, int repaired)
@@ -220,10 +210,8 @@ send_batch_add(struct send_run *run, struct report *r, const char *source,
 		p->zone = run->zone;	/* r's string or the configuration's */
 		memcpy(p->next, run->next, sizeof(p->next));
 	}
-	if (run->npending++ == 0)
-		run->batch_began_ms = send_clock_ms();
-	if (run->npending == SEND_BATCH_MAX ||
-	    send_clock_ms() - run->batch_began_ms >= SEND_BATCH_MS)
+	run->npending++;
+	if (run->npending == SEND_BATCH_MAX)
 		return send_batch_commit(run);
 	return STEP_DONE;
 }

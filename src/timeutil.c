@@ -467,3 +467,12 @@ time_format_local(time_t t, const char *zone, char *out, size_t size)
 	time_zone_leave(&sv);
 	return n == 0 ? -1 : 0;
 }
+
+long long
+time_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from conftest import EMULATOR, NOW_ARG, run_env
+from smtpfixture import smtp_server  # noqa: F401
 
 N = 300          # more than one batch (SEND_BATCH_MAX is 256)
 SYNCS = "fsync,fdatasync,sync_file_range,msync"
@@ -78,3 +79,64 @@ def test_a_batch_linked_but_not_recorded_is_recorded_once(box):
         recorded = c.execute("SELECT count(*) FROM occurrences").fetchone()
         logged = c.execute("SELECT count(*) FROM runlog").fetchone()
     assert recorded[0] == 40 and logged[0] >= 40
+
+
+@pytest.mark.skipif(shutil.which("strace") is None or EMULATOR,
+                    reason="needs strace and a native binary")
+def test_a_flush_costs_far_less_than_a_sync_per_message(box, smtp_server):
+    srv = smtp_server()
+    box.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    burst(box, N)
+    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    trace = os.path.join(box.root, "..", "flush.trace")
+    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e",
+                        "trace=" + SYNCS] + box.cmd("flush", "--now",
+                                                    NOW_ARG),
+                       capture_output=True, text=True, cwd=box.root,
+                       env=run_env(), timeout=300)
+    assert r.returncode == 0, r.stderr
+    with open(trace) as f:
+        calls = [line for line in f if re.search(r"\b(%s)\(" %
+                                                 SYNCS.replace(",", "|"),
+                                                 line)]
+    assert len(srv.messages()) == N and box.queue() == []
+    # The delivered messages are recorded and removed by the batch.
+    assert len(calls) <= 0.2 * N, "%d syncs for %d messages" % (
+        len(calls), N)
+
+
+def runlog_delivered(box):
+    with sqlite3.connect(os.path.join(box.spool, "state.db")) as c:
+        return sorted(r[0] for r in c.execute(
+            "SELECT message_id FROM runlog WHERE outcome = 'delivered'"))
+
+
+def test_the_marks_of_a_crashed_flush_are_recorded_not_sent(box,
+                                                          smtp_server):
+    """A flush killed after the server took a message and its file was
+    marked delivered, before the batch was recorded: the next flush
+    records it (once, though the run log may have it already) and removes
+    the mark; the message does not go out again."""
+    srv = smtp_server()
+    box.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
+    burst(box, 3)
+    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    names = queued_names(box)
+    q = os.path.join(box.spool, "queue")
+    ids = {}
+    for n in names[:2]:
+        ids[n] = box.read_spool(n)[0]["Message-Id"]
+        os.rename(os.path.join(q, n), os.path.join(q, ".%s.delivered" % n))
+    # The second one's record was committed before the cut.
+    with sqlite3.connect(os.path.join(box.spool, "state.db")) as c:
+        c.execute("INSERT INTO runlog (report_id, scheduled_at, handled_at,"
+                  " outcome, message_id) VALUES (?, '', '', 'delivered', ?)",
+                  (int(re.match(r"r(\d+)\.", names[1]).group(1)),
+                   ids[names[1]]))
+    r = box.run("flush", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert box.queue() == []
+    assert len(srv.messages()) == 1            # only the third went out
+    got = runlog_delivered(box)
+    assert got.count(ids[names[0]]) == 1 and got.count(ids[names[1]]) == 1
+    assert len(got) == 3
