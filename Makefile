@@ -61,6 +61,16 @@ PROG_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
 		   -DSENDREPORTS_VERSION='"$(VERSION)"' -MMD -MP
 PROG_LIBS	?= $(PKG_LIBS) -lhpdf -lm
+# The dynamic build loads libcurl when it first sends (include/curl_dl.h):
+# its headers, not its library.  CURL_DLOPEN= links it as usual.
+ifeq ($(STATIC),)
+CURL_DLOPEN	?= 1
+endif
+ifneq ($(CURL_DLOPEN),)
+PROG_CFLAGS	+= -DSENDREPORTS_CURL_DLOPEN
+PROG_LIBS	+= -ldl
+PKG_CFLAGS_ONLY	:= libcurl
+endif
 
 ifneq ($(DEVELOPER),)
 PROG_CFLAGS	+= -Werror
@@ -122,7 +132,8 @@ $(BUILD)/%.o: src/%.c $(PKGFLAGS)
 # After deps-build, so that a bare machine gets its packages first.
 $(PKGFLAGS): FORCE | deps-build
 	@mkdir -p $(dir $@)
-	$(Q)PKG_CONFIG="$(PKG_CONFIG)" sh scripts/pkgflags.sh $@ \
+	$(Q)PKG_CONFIG="$(PKG_CONFIG)" PKG_CFLAGS_ONLY="$(PKG_CFLAGS_ONLY)" \
+	    sh scripts/pkgflags.sh $@ \
 	    "$(PKG_STATIC)" $(PKGS)
 
 $(BUILD)/gen/reports_sql.c: $(MIGRATIONS) scripts/sql2c.sh

@@ -17,14 +17,17 @@
  *   config        TLS verification, authentication refused, STARTTLS
  *                 missing with tls = required: stops the run too (exit 78)
  *
- * Crash safety: a message leaves queue/ only by unlink after the server's
- * final 2xx, or by a move into failed/ (linked there and synced before
- * its name in queue/ goes).  What the run log and the report's owner
- * must learn of it (a refusal, refused recipients) is recorded before the
- * file leaves queue/; the rest of the delivery state after.  A flush
- * killed at any instant, or cut by a power failure, leaves every
- * undelivered message in queue/, and at worst one delivered message still
- * there (delivered again, with the same Message-ID); a message recorded
+ * Crash safety: a message leaves queue/ only after the server's final
+ * 2xx (renamed at once to its mark, queue.h, then recorded and removed
+ * with its batch: group commit), or by a move into failed/ (linked there
+ * and synced before its name in queue/ goes).  What the run log and the
+ * report's owner must learn of it (a refusal, refused recipients) is
+ * recorded before the file leaves queue/.  A flush killed at any instant
+ * leaves every undelivered message in queue/, at worst the one in flight
+ * delivered and still there (delivered again, with the same
+ * Message-ID), and marks the next flush records; a power cut may also
+ * bring back the messages of the batch not yet synced (each delivered
+ * again at most once, with the same Message-ID).  A message recorded
  * failed but still in queue/ is moved by the next flush, not tried.
  * Before a message is tried its occurrence is recorded in the state
  * database (for a notice, its occurrence's notice marked done), so that

@@ -7,7 +7,9 @@
 # when make parses the Makefile would be those of a machine without them.
 #
 # A library pkg-config does not know stops the build here, with its name
-# and the packages to install, instead of at the link.
+# and the packages to install, instead of at the link.  The libraries
+# named in PKG_CFLAGS_ONLY give their compiler flags only: the program
+# loads them itself (libcurl, include/curl_dl.h).
 set -eu
 
 out=$1
@@ -28,8 +30,18 @@ if [ $# -gt 0 ]; then
 	fi
 	# shellcheck disable=SC2086
 	cflags=$($PKG_CONFIG --cflags "$@")
-	# shellcheck disable=SC2086
-	libs=$($PKG_CONFIG $static --libs "$@")
+	linked=""
+	for p in "$@"; do
+		case " ${PKG_CFLAGS_ONLY:-} " in
+		*" $p "*) ;;
+		*) linked="$linked $p" ;;
+		esac
+	done
+	libs=
+	if [ -n "$linked" ]; then
+		# shellcheck disable=SC2086
+		libs=$($PKG_CONFIG $static --libs $linked)
+	fi
 else
 	cflags= libs=
 fi

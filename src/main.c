@@ -24,6 +24,7 @@
 
 #include "app.h"
 #include "cabundle.h"
+#include "curl_dl.h"
 #include "exitcode.h"
 #include "log.h"
 #include "priv.h"
@@ -275,10 +276,15 @@ static void
 print_version(void)
 {
 	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	char why[256];
 
 	printf("sendreports %s\n", SENDREPORTS_VERSION);
-	printf("libcurl %s (%s), SQLite %s, libharu %s, zone rules %s, ",
-	    cv->version, cv->ssl_version ? cv->ssl_version : "no TLS",
+	if (cv)
+		printf("libcurl %s (%s), ", cv->version, cv->ssl_version ?
+		    cv->ssl_version : "no TLS");
+	else if (curl_dl_load(why, sizeof(why)) == -1)
+		printf("libcurl not loaded (%s), ", why);
+	printf("SQLite %s, libharu %s, zone rules %s, ",
 	    sqlite3_libversion(), HPDF_GetVersion(),
 	    zones_version[0] ? zones_version : "none");
 	if (cabundle_count > 0)

@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "cabundle.h"
+#include "curl_dl.h"
 #include "smtp.h"
 #include "smtp_dialogue.h"
 
@@ -306,8 +307,14 @@ static int smtp_curl_started;
 static int
 smtp_global_init(struct buf *err)
 {
+	char why[256];
+
 	if (smtp_curl_started)
 		return 0;
+	if (curl_dl_load(why, sizeof(why)) == -1) {
+		(void)buf_printf(err, "cannot load libcurl: %s", why);
+		return -1;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		(void)buf_puts(err, "cannot initialise libcurl");
 		return -1;

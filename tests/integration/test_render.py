@@ -3,10 +3,11 @@ pdftoppm."""
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
-from conftest import NOW_ARG
+from conftest import EMULATOR, NOW_ARG
 
 SAMPLE = {
     "title": "Ventes — octobre 2026",
@@ -297,6 +298,13 @@ def test_send_gives_up_a_chart_value_that_is_not_finite(ready, value):
 def test_chart_of_huge_tiny_or_negative_values_is_scaled(ready, values,
                                                          labels):
     r, secs, row = send_one(ready, chart_of(values))
+    if "qemu-arm-static" in EMULATOR and sys.float_info.max in values:
+        # SQLite reads JSON numbers itself, and without a long double
+        # wider than double (32-bit ARM) it rounds DBL_MAX's text up to
+        # infinity: given up, with the reason, like 1e999.
+        assert r.returncode == 65, r.stderr
+        assert "is not a finite number" in row["last_error"]
+        return
     assert r.returncode == 0, r.stderr
     assert row["sent"] == 1 and row["last_error"] is None
     assert len(ready.queue()) == 1
