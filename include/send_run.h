@@ -19,12 +19,12 @@
 #include "buf.h"
 #include "cron.h"
 #include "db.h"
+#include "report.h"
 #include "send.h"
 #include "spool.h"
 #include "timeutil.h"
 
 struct conf;
-struct report;
 struct stat;
 
 #define SEND_ERR_MAX	4096
