@@ -26,6 +26,7 @@
 #include "cabundle.h"
 #include "curl_dl.h"
 #include "exitcode.h"
+#include "help.h"
 #include "log.h"
 #include "priv.h"
 #include "smtp.h"
@@ -91,13 +92,14 @@ usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "usage: sendreports [-c FILE] [-v | -q] COMMAND "
-	    "[OPTIONS]\n       sendreports --help | --version\n\n"
-	    "commands:\n");
+	    "[OPTIONS]\n       sendreports --help | --version | "
+	    "help COMMAND\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].name,
 		    commands[i].summary);
 	fprintf(fp, "\nThe configuration is -c FILE, else $SENDREPORTS_CONFIG, "
-	    "else " CONF_DEFAULT_PATH ".\n");
+	    "else " CONF_DEFAULT_PATH ".\n"
+	    "sendreports COMMAND --help tells a command's options.\n");
 }
 
 /* Makes sure descriptors 0-2 are open, so no file we open becomes one. */
@@ -111,6 +113,20 @@ sanitize_stdfds(void)
 	} while (fd >= 0 && fd <= 2);
 	if (fd > 2)
 		close(fd);
+}
+
+/* Whether a command's arguments ask for its help: --help or -h among them,
+ * before a "--". */
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
+		    0)
+			return 1;
+	return 0;
 }
 
 static const struct command *
@@ -366,6 +382,20 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* Help, before any configuration is read: it needs none. */
+	if (strcmp(argv[0], "help") == 0) {
+		if (argc == 1)
+			usage(stdout);
+		else if (argc > 2 || help_print(stdout, argv[1]) == -1) {
+			fprintf(stderr, "sendreports: no help for \"%s\"\n\n",
+			    argv[1]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
+	}
+	if (wants_help(argc, argv) && help_print(stdout, argv[0]) == 0)
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_IOERR;
 	if ((cmd = find_command(argv[0])) == NULL) {
 		fprintf(stderr, "sendreports: unknown command \"%s\"\n\n",
 		    argv[0]);
