@@ -25,6 +25,24 @@ def burst(box, n):
         box.add(pdf_path="r%d.pdf" % i)
 
 
+def traced_syncs(box, command):
+    """Runs `command --now` under strace; the sync calls it made."""
+    trace = os.path.join(box.root, "..", command + ".trace")
+    # LeakSanitizer cannot run under ptrace: the leak check is the other
+    # tests' job.
+    env = run_env()
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e",
+                        "trace=" + SYNCS] + box.cmd(command, "--now",
+                                                    NOW_ARG),
+                       capture_output=True, text=True, cwd=box.root,
+                       env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    with open(trace) as f:
+        return [line for line in f
+                if re.search(r"\b(%s)\(" % SYNCS.replace(",", "|"), line)]
+
+
 def queued_names(box):
     return sorted(box.queue())
 
@@ -33,17 +51,7 @@ def queued_names(box):
                     reason="needs strace and a native binary")
 def test_a_burst_costs_about_one_sync_per_report(box):
     burst(box, N)
-    trace = os.path.join(box.root, "..", "send.trace")
-    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e",
-                        "trace=" + SYNCS] + box.cmd("send", "--now",
-                                                    NOW_ARG),
-                       capture_output=True, text=True, cwd=box.root,
-                       env=run_env(), timeout=300)
-    assert r.returncode == 0, r.stderr
-    with open(trace) as f:
-        calls = [line for line in f if re.search(r"\b(%s)\(" %
-                                                 SYNCS.replace(",", "|"),
-                                                 line)]
+    calls = traced_syncs(box, "send")
     # One fsync per message file; the directory, the state database and
     # the reports file once per batch, not once per report (that was 6).
     print("%d syncs for %d reports" % (len(calls), N))
@@ -89,17 +97,7 @@ def test_a_flush_costs_far_less_than_a_sync_per_message(box, smtp_server):
     box.write_conf("[smtp]\nurl = %s\ntls = none\n" % srv.url)
     burst(box, N)
     assert box.run("send", "--now", NOW_ARG).returncode == 0
-    trace = os.path.join(box.root, "..", "flush.trace")
-    r = subprocess.run(["strace", "-f", "-qq", "-o", trace, "-e",
-                        "trace=" + SYNCS] + box.cmd("flush", "--now",
-                                                    NOW_ARG),
-                       capture_output=True, text=True, cwd=box.root,
-                       env=run_env(), timeout=300)
-    assert r.returncode == 0, r.stderr
-    with open(trace) as f:
-        calls = [line for line in f if re.search(r"\b(%s)\(" %
-                                                 SYNCS.replace(",", "|"),
-                                                 line)]
+    calls = traced_syncs(box, "flush")
     assert len(srv.messages()) == N and box.queue() == []
     # The delivered messages are recorded and removed by the batch.
     print("%d syncs for %d messages" % (len(calls), N))
