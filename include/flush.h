@@ -46,6 +46,9 @@ struct flush_options {
 	time_t	now;		/* the run's clock */
 	long	max;		/* try at most this many messages; 0: all */
 	int	force;		/* ignore backoff and the queue's pause */
+	const char *only;	/* NULL, or the one message to try, at once
+				   (flush --id): backoff and pause ignored,
+				   a held message left held */
 	int	verbose_smtp;	/* the SMTP dialogue at debug level */
 	/* When set and *stop becomes non-zero, the run ends after the
 	 * message in flight. */
@@ -92,6 +95,8 @@ struct flush_result {
 	unsigned	 busy;		/* claimed by another flush */
 	int		 paused;	/* nothing tried: the queue is paused */
 	time_t		 paused_until;
+	unsigned	 held;		/* on hold, not tried */
+	int		 not_found;	/* `only` is not in queue/ */
 };
 
 /*

@@ -35,6 +35,8 @@ struct queue_entry {
 	int		 failed;	/* given up, in the state database:
 					   its move to failed/ (queued) or
 					   done (failed) */
+	int		 held;		/* put on hold (queue hold): flush
+					   leaves it until released */
 };
 
 struct queue_list {
@@ -51,6 +53,12 @@ struct queue_list {
  * next one after a crash.
  */
 #define QUEUE_DELIVERED_SUFFIX	".delivered"
+
+/*
+ * Whether name can be a message's in queue/ or failed/: a plain name that
+ * fits, not a dot file, not a ".reason".
+ */
+int	queue_is_message(const char *name);
 
 /* Whether name is such a mark, of a message name that fits. */
 int	queue_is_delivered_mark(const char *name);
@@ -88,6 +96,13 @@ enum db_status	queue_record_attempt(struct db *db, const char *name,
 /* Marks the message failed (it was moved to failed/) with the reason. */
 enum db_status	queue_record_failed(struct db *db, const char *name,
 		    long code, const char *reason, struct buf *err);
+
+/* Puts the message on hold (held 1), or releases it: due at once. */
+enum db_status	queue_set_held(struct db *db, const char *name, int held,
+		    struct buf *err);
+
+/* A fresh start for a message requeued from failed/: queued, no attempt. */
+enum db_status	queue_reset(struct db *db, const char *name, struct buf *err);
 
 /* Deletes the state of a delivered message. */
 enum db_status	queue_forget(struct db *db, const char *name,

@@ -158,6 +158,18 @@ enum spool_commit spool_link(struct spool *s, struct spool_file *f,
  */
 int	spool_sync_queue(struct spool *s, struct buf *err);
 
+/*
+ * Moves message `name` from the spool directory fromfd to tofd (queue/
+ * and failed/: s->queuefd, s->failedfd), durably: linked into tofd and
+ * that directory synced before its name in fromfd goes, then fromfd
+ * synced.  Not rename(): its two halves need not reach the disk together,
+ * and a power cut could keep the removal and lose the new name.  A move
+ * cut short after its link is finished by the next one (the link is
+ * there already: EEXIST, the same file).  0, or -1 with err set.
+ */
+int	spool_move(struct spool *s, int fromfd, int tofd, const char *name,
+	    struct buf *err);
+
 /* Closes f and removes its temporary; safe on a closed f. */
 void	spool_file_discard(struct spool *s, struct spool_file *f);
 

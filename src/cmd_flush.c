@@ -19,6 +19,7 @@
 #include "exitcode.h"
 #include "flush.h"
 #include "log.h"
+#include "queue.h"
 #include "send.h"
 #include "timeutil.h"
 
@@ -103,6 +104,7 @@ cmd_flush(struct app *app, int argc, char **argv)
 		{ "now", required_argument, NULL, 't' },
 		{ "max", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -131,6 +133,15 @@ cmd_flush(struct app *app, int argc, char **argv)
 		case 'f':
 			opt.force = 1;
 			break;
+		case 'i':
+			if (!queue_is_message(optarg)) {
+				log_warnx("--id \"%s\": not the name of a "
+				    "message (sendreports queue lists them)",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			opt.only = optarg;
+			break;
 		case 'j':
 			out.json = 1;
 			break;
@@ -148,10 +159,17 @@ cmd_flush(struct app *app, int argc, char **argv)
 		cmd_flush_json(&out, &res, opt.now);
 	cmd_flush_log(&res);
 	buf_release(&out.items);
+	if (opt.only && res.not_found && res.status == FLUSH_OK) {
+		log_warnx("flush: no message %s in the queue", opt.only);
+		return EXIT_NOINPUT;
+	}
+	if (opt.only && res.held && res.status == FLUSH_OK)
+		log_warnx("flush: %s is on hold: sendreports queue release %s "
+		    "first", opt.only, opt.only);
 	return app_exit_for_flush(res.status);
 usage:
 	fprintf(stderr, "usage: sendreports flush [--now TIME] [--max N] "
-	    "[--force] [--json]\n");
+	    "[--force] [--id NAME] [--json]\n");
 	return EXIT_USAGE;
 }
 

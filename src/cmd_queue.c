@@ -2,8 +2,12 @@
  * cmd_queue.c - `sendreports queue [--json]`, like mailq: one line per
  * message of the spool, queued or failed, tab-separated:
  *   name  report  recipients  size  state  attempts  next-try  last-error
- * state is "queued" (never tried), "deferred" (tried, waiting), or
- * "failed" (in failed/); next-try is local time, "now" when due.
+ * state is "queued" (never tried), "deferred" (tried, waiting), "held"
+ * or "failed" (in failed/); next-try is local time, "now" when due.  A
+ * paused queue says so on a last line, "paused until TIME (KIND: WHY)".
+ *
+ * `queue show NAME` and `queue hold|release|delete|requeue NAME...` act
+ * on single messages (queue_admin.h).
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,7 +22,9 @@
 #include "exitcode.h"
 #include "log.h"
 #include "queue.h"
+#include "queue_admin.h"
 #include "spool.h"
+#include "state.h"
 #include "timeutil.h"
 
 /* The reason written beside a failed message (its second line). */
@@ -72,9 +78,9 @@ queue_print(struct app *app, struct spool *s, const struct queue_entry *e,
 		buf_puts(&reason, e->last_error);
 	else if (e->where == QUEUE_FAILED)
 		queue_reason(s, e->name, &reason);
-	state = e->where == QUEUE_FAILED ? "failed" : e->attempts ?
-	    "deferred" : "queued";
-	if (e->where == QUEUE_FAILED)
+	state = e->where == QUEUE_FAILED ? "failed" : e->held ? "held" :
+	    e->attempts ? "deferred" : "queued";
+	if (e->where == QUEUE_FAILED || e->held)
 		(void)snprintf(when, sizeof(when), "-");
 	else if (e->next_try <= now)
 		(void)snprintf(when, sizeof(when), "now");
@@ -99,7 +105,7 @@ queue_print(struct app *app, struct spool *s, const struct queue_entry *e,
 		buf_printf(&j, ", \"size\": %lld, \"state\": \"%s\", "
 		    "\"attempts\": %ld, \"next_try\": ", (long long)e->size,
 		    state, e->attempts);
-		if (e->where == QUEUE_FAILED)
+		if (e->where == QUEUE_FAILED || e->held)
 			buf_puts(&j, "null");
 		else
 			buf_json_str(&j, when);
@@ -129,6 +135,106 @@ queue_print(struct app *app, struct spool *s, const struct queue_entry *e,
 	buf_release(&reason);
 }
 
+/* The actions of `queue ACTION NAME...`, and `show`. */
+static const char *const queue_actions[] = { "hold", "release", "delete",
+    "requeue" };
+
+static int
+queue_action_of(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(queue_actions) / sizeof(queue_actions[0]); i++)
+		if (strcmp(word, queue_actions[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+cmd_queue_writes(int argc, char **argv)
+{
+	return argc > 1 && queue_action_of(argv[1]) != -1;
+}
+
+/* `queue show NAME` and `queue ACTION NAME...`: each name in turn. */
+static int
+queue_admin_run(struct app *app, int argc, char **argv)
+{
+	struct spool s = { -1, -1, -1, -1, NULL };
+	struct db db = { 0 };
+	struct buf err;
+	char now[TIME_DB_LEN];
+	int i, show = strcmp(argv[1], "show") == 0, act, rc = EXIT_OK;
+	enum queue_admin_status qs;
+	enum db_status ds;
+
+	if (argc < 3 || (show && argc != 3)) {
+		fprintf(stderr, "usage: sendreports queue %s NAME%s\n",
+		    argv[1], show ? "" : "...");
+		return EXIT_USAGE;
+	}
+	act = queue_action_of(argv[1]);
+	time_format_db(time(NULL), now);
+	buf_init(&err, 4096);
+	if (spool_open(&s, app->conf.spool_dir, 0, &err) == -1) {
+		log_warnx("%s", err.data);
+		rc = EXIT_NOINPUT;
+		goto out;
+	}
+	ds = db_open(&db, &app->conf, DB_STATE_ONLY | (show ? DB_READONLY :
+	    0), &err);
+	if (ds != DB_OK && !show) {
+		log_warnx("%s", err.data);
+		rc = ds == DB_TEMPFAIL ? EXIT_TEMPFAIL : EXIT_IOERR;
+		goto out;
+	}
+	for (i = 2; i < argc; i++) {
+		buf_reset(&err);
+		qs = show ? queue_show(stdout, &s, ds == DB_OK ? &db : NULL,
+		    argv[i], app->conf.timezone, &err) : queue_act(&s, &db,
+		    (enum queue_action)act, argv[i], now, &err);
+		if (qs == QUEUE_ADMIN_OK) {
+			if (!show)
+				log_info("queue: %s: %s done", argv[i],
+				    argv[1]);
+			continue;
+		}
+		log_warnx("queue %s: %s", argv[1], err.data);
+		/* The first failure names the exit code; the rest go on. */
+		if (rc == EXIT_OK)
+			rc = qs == QUEUE_ADMIN_NOTFOUND ? EXIT_NOINPUT :
+			    qs == QUEUE_ADMIN_REFUSED ? EXIT_DATAERR :
+			    qs == QUEUE_ADMIN_BUSY ? EXIT_TEMPFAIL :
+			    EXIT_IOERR;
+	}
+out:
+	db_close(&db);
+	spool_close(&s);
+	buf_release(&err);
+	return rc;
+}
+
+/* The pause, as a last line: flush will not try before then. */
+static void
+queue_print_pause(struct db *db, time_t now, const char *zone, int json)
+{
+	struct state_pause p;
+	struct buf err;
+	char when[64];
+
+	buf_init(&err, 1024);
+	if (json || db->h == NULL || state_pause_get(db, &p, &err) != DB_OK ||
+	    p.until <= now) {
+		buf_release(&err);
+		return;
+	}
+	if (time_format_local(p.until, zone, when, sizeof(when)) == -1)
+		time_format_db(p.until, when);
+	printf("paused until %s (%s: %s)\n", when, p.kind[0] ? p.kind :
+	    "network", p.reason);
+	buf_release(&err);
+}
+
 int
 cmd_queue(struct app *app, int argc, char **argv)
 {
@@ -144,6 +250,9 @@ cmd_queue(struct app *app, int argc, char **argv)
 	size_t i;
 	int ch, json = 0, rc = EXIT_OK;
 
+	if (argc > 1 && (strcmp(argv[1], "show") == 0 ||
+	    queue_action_of(argv[1]) != -1))
+		return queue_admin_run(app, argc, argv);
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		if (ch != 'j')
 			goto usage;
@@ -178,6 +287,8 @@ cmd_queue(struct app *app, int argc, char **argv)
 		    now);
 	if (json)
 		printf("%s]\n", q.n || failed.n ? "\n" : "");
+	if (q.n)
+		queue_print_pause(&db, now, app->conf.timezone, json);
 out:
 	queue_list_release(&q);
 	queue_list_release(&failed);
@@ -186,6 +297,9 @@ out:
 	buf_release(&err);
 	return rc;
 usage:
-	fprintf(stderr, "usage: sendreports queue [--json]\n");
+	fprintf(stderr, "usage: sendreports queue [--json]\n"
+	    "       sendreports queue show NAME\n"
+	    "       sendreports queue hold | release | delete | requeue "
+	    "NAME...\n");
 	return EXIT_USAGE;
 }

@@ -192,21 +192,15 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 /*
  * Moves queue/<name> to failed/, with failed/<name>.reason saying why,
  * durably: the reason first, so a failed message always has one; then the
- * message linked into failed/ and that directory synced; only then its
- * name in queue/ removed.  Not rename(): the two halves of a rename
- * between directories need not reach the disk together, and a power cut
- * could keep the removal from queue/ and lose the new name in failed/
- * (the message lost).  A move cut short after its link is finished by the
- * next one: the link is there already (EEXIST, the same file), and the
- * name in queue/ goes (rename() between two links of one file would do
- * nothing, leaving the message in queue/ for ever).
+ * message moved (spool_move: linked into failed/, synced, then its name
+ * in queue/ removed; rename() between two links of one file would do
+ * nothing, leaving a move cut short in queue/ for ever).
  */
 static int
 flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
     struct buf *err)
 {
 	char rname[SPOOL_NAME_MAX + 16], tname[SPOOL_NAME_MAX + 24];
-	struct stat qst, fst;
 	FILE *fp;
 	int fd;
 
@@ -234,29 +228,8 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 		unlinkat(f->spool.failedfd, tname, 0);
 		return -1;
 	}
-	if (linkat(f->spool.queuefd, name, f->spool.failedfd, name, 0) == -1 &&
-	    (errno != EEXIST || fstatat(f->spool.queuefd, name, &qst,
-	    AT_SYMLINK_NOFOLLOW) == -1 || fstatat(f->spool.failedfd, name,
-	    &fst, AT_SYMLINK_NOFOLLOW) == -1 || qst.st_ino != fst.st_ino ||
-	    qst.st_dev != fst.st_dev)) {
-		buf_printf(err, "spool: moving %s to failed/: %s", name,
-		    strerror(errno));
-		return -1;
-	}
-	/* In failed/ for good before it leaves queue/. */
-	if (fsync(f->spool.failedfd) == -1) {
-		buf_printf(err, "spool: fsync of failed/: %s", strerror(errno));
-		return -1;
-	}
-	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT) {
-		buf_printf(err, "spool: queue/%s: %s", name, strerror(errno));
-		return -1;
-	}
-	if (fsync(f->spool.queuefd) == -1) {
-		buf_printf(err, "spool: fsync of queue/: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return spool_move(&f->spool, f->spool.queuefd, f->spool.failedfd,
+	    name, err);
 }
 
 /* Whether the run log has the delivery of message_id already. */
@@ -741,6 +714,13 @@ out:
 	return rc;
 }
 
+/* Whether the run is about message e at all (flush --id: only one). */
+static int
+flush_wanted(const struct flush_options *opt, const struct queue_entry *e)
+{
+	return opt->only == NULL || strcmp(opt->only, e->name) == 0;
+}
+
 void
 flush_run(const struct conf *conf, const struct flush_options *opt,
     flush_event_fn *event, void *ctx, struct flush_result *res)
@@ -801,7 +781,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	if (q.n == 0)
 		goto out;
 	flush_pause_get(&f.db, &pause);
-	if (!opt->force && pause.until > opt->now) {
+	if (!opt->force && opt->only == NULL && pause.until > opt->now) {
 		char until[TIME_DB_LEN];
 
 		res->paused = 1;
@@ -812,9 +792,17 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		    pause.reason);
 		goto out;
 	}
-	for (i = 0; i < q.n; i++)
-		if (opt->force || q.v[i].next_try <= opt->now)
+	for (i = 0; i < q.n; i++) {
+		if (!flush_wanted(opt, &q.v[i]))
+			continue;
+		if (q.v[i].held)
+			res->held++;
+		else if (opt->force || opt->only ||
+		    q.v[i].next_try <= opt->now)
 			f.total++;
+	}
+	if (opt->only && f.total == 0 && res->held == 0)
+		res->not_found = 1;
 	if (f.total == 0)
 		goto done;	/* every message waits out its backoff */
 
@@ -841,7 +829,9 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 			break;
 		if (opt->max > 0 && tried >= opt->max)
 			break;
-		if (!opt->force && q.v[i].next_try > opt->now)
+		if (!flush_wanted(opt, &q.v[i]) || q.v[i].held)
+			continue;
+		if (!opt->force && !opt->only && q.v[i].next_try > opt->now)
 			continue;
 		f.index++;
 		tried++;
@@ -874,6 +864,7 @@ flush_next_try(const struct conf *conf)
 	struct buf err;
 	time_t next = 0;
 	size_t i;
+	int any = 0;
 
 	buf_init(&err, FLUSH_ERR_MAX);
 	if (spool_open(&spool, conf->spool_dir, 0, &err) == -1 ||
@@ -882,9 +873,15 @@ flush_next_try(const struct conf *conf)
 	if (db_open(&db, conf, DB_STATE_ONLY | DB_READONLY, &err) != DB_OK ||
 	    queue_load_state(&db, &q, &err) == -1)
 		goto out;
-	for (i = 0; i < q.n; i++)
-		if (next == 0 || q.v[i].next_try < next)
+	for (i = 0; i < q.n; i++) {
+		if (q.v[i].held)
+			continue;	/* until released */
+		if (!any || q.v[i].next_try < next)
 			next = q.v[i].next_try;
+		any = 1;
+	}
+	if (!any)
+		goto out;
 	flush_pause_get(&db, &pause);
 	if (pause.until > next)
 		next = pause.until;

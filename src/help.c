@@ -31,8 +31,8 @@ static const struct help helps[] = {
 	  "  --json        one JSON object: counts and each report's outcome\n"
 	  "\n" TIME_HELP },
 	{ "flush",
-	  "usage: sendreports flush [--now TIME] [--max N] [--force] [--json]\n"
-	  "\n"
+	  "usage: sendreports flush [--now TIME] [--max N] [--force]\n"
+	  "                         [--id NAME] [--json]\n\n"
 	  "Delivers the queued messages that are due for a try, over one SMTP\n"
 	  "connection ([smtp] of the configuration).  Exit 0; 75 when the\n"
 	  "server cannot be reached (the queue pauses); 78 for TLS or\n"
@@ -41,6 +41,8 @@ static const struct help helps[] = {
 	  "  --max N       try at most N messages\n"
 	  "  --force       ignore backoff and a paused queue (the network-up\n"
 	  "                hook runs this)\n"
+	  "  --id NAME     try only message NAME (sendreports queue lists the\n"
+	  "                names), now: its backoff and the pause ignored\n"
 	  "  --json        one JSON object: counts and each message's outcome\n"
 	  "\n" TIME_HELP },
 	{ "tick",
@@ -59,11 +61,24 @@ static const struct help helps[] = {
 	  "  --pidfile FILE      written and locked for the daemon's life\n"
 	  "  --background        detach; return once the daemon runs\n" },
 	{ "queue",
-	  "usage: sendreports queue [--json]\n\n"
+	  "usage: sendreports queue [--json]\n"
+	  "       sendreports queue show NAME\n"
+	  "       sendreports queue hold | release | delete | requeue NAME...\n"
+	  "\n"
 	  "The spool, like mailq: one line per queued or failed message, tab-\n"
 	  "separated: spool name, report id, recipients, size, state (queued,\n"
-	  "deferred, failed), attempts, next try, last error or reply.\n\n"
-	  "  --json        one JSON object\n" },
+	  "deferred, held, failed), attempts, next try, last error or reply;\n"
+	  "a last line when the queue is paused, until when and why.\n\n"
+	  "  --json        one JSON array, one object per message\n\n"
+	  "On one message, named by its spool name (each action in the run\n"
+	  "log, none on a message a flush is delivering):\n"
+	  "  show NAME     its envelope, delivery state or reason, headers\n"
+	  "  hold          keep it from flush until released\n"
+	  "  release       back in the queue, tried by the next flush\n"
+	  "  delete        remove it, queued or failed: never sent; its\n"
+	  "                report stays sent\n"
+	  "  requeue       a failed message back in the queue, its attempts\n"
+	  "                reset\n" },
 	{ "status",
 	  "usage: sendreports status [--json]\n\n"
 	  "Health for monitoring: key: value lines, then one problem a line\n"

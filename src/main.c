@@ -423,7 +423,9 @@ run:
 	if ((!(cmd->flags & CMD_KEEP_ROOT) &&
 	    (rc = drop_privileges(&app.conf)) != EXIT_OK) ||
 	    (app.conf_error == NULL &&
-	    (rc = refuse_spool(&app.conf, cmd->flags)) != EXIT_OK)) {
+	    (rc = refuse_spool(&app.conf, cmd->run == cmd_queue &&
+	    cmd_queue_writes(argc, argv) ? CMD_SPOOL : cmd->flags)) !=
+	    EXIT_OK)) {
 		buf_release(&err);
 		conf_release(&app.conf);
 		log_close();

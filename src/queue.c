@@ -21,12 +21,13 @@ queue_entry_cmp(const void *a, const void *b)
 	    ((const struct queue_entry *)b)->name);
 }
 
-static int
+int
 queue_is_message(const char *name)
 {
 	size_t len = strlen(name), slen = strlen(QUEUE_REASON_SUFFIX);
 
-	if (name[0] == '.' || len >= SPOOL_NAME_MAX)
+	if (len == 0 || name[0] == '.' || len >= SPOOL_NAME_MAX ||
+	    strchr(name, '/') != NULL)
 		return 0;
 	return !(len > slen && strcmp(name + len - slen,
 	    QUEUE_REASON_SUFFIX) == 0);
@@ -54,8 +55,8 @@ queue_load_state(struct db *db, struct queue_list *l, struct buf *err)
 	if (db == NULL || !db->has_state || l->n == 0)
 		return 0;
 	if (db_prepare(db, "SELECT attempts, next_try, last_code, last_error, "
-	    "state = 'failed' FROM state.deliveries WHERE spool_name = ?1", &st,
-	    err) != DB_OK)
+	    "state = 'failed', state = 'held' FROM state.deliveries "
+	    "WHERE spool_name = ?1", &st, err) != DB_OK)
 		return -1;
 	for (i = 0; i < l->n; i++) {
 		e = &l->v[i];
@@ -76,6 +77,7 @@ queue_load_state(struct db *db, struct queue_list *l, struct buf *err)
 			e->next_try = 0;
 		e->last_code = (long)sqlite3_column_int64(st, 2);
 		e->failed = sqlite3_column_int(st, 4);
+		e->held = sqlite3_column_int(st, 5);
 		if (db_column_dup(st, 3, &e->last_error) == -1) {
 			buf_printf(err, "out of memory");
 			sqlite3_finalize(st);
@@ -131,8 +133,8 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 		}
 		memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 		/* queue_is_message() checked that the name fits. */
-		(void)snprintf(l->v[l->n].name, sizeof(l->v[l->n].name), "%s",
-		    de->d_name);
+		(void)snprintf(l->v[l->n].name, sizeof(l->v[l->n].name),
+		    "%.*s", SPOOL_NAME_MAX - 1, de->d_name);
 		l->v[l->n].where = where;
 		l->v[l->n].size = st.st_size;
 		l->v[l->n].mtime = st.st_mtime;
@@ -211,6 +213,29 @@ queue_record_failed(struct db *db, const char *name, long code,
 }
 
 enum db_status
+queue_set_held(struct db *db, const char *name, int held, struct buf *err)
+{
+	if (held)
+		return queue_write(db, "INSERT INTO state.deliveries "
+		    "(spool_name, state) VALUES (?1, 'held') ON CONFLICT "
+		    "(spool_name) DO UPDATE SET state = 'held'", name, NULL, 0,
+		    NULL, err);
+	/* Released: tried by the next flush, whatever its backoff was. */
+	return queue_write(db, "UPDATE state.deliveries SET state = 'queued', "
+	    "next_try = NULL WHERE spool_name = ?1 AND state = 'held'", name,
+	    NULL, 0, NULL, err);
+}
+
+enum db_status
+queue_reset(struct db *db, const char *name, struct buf *err)
+{
+	return queue_write(db, "INSERT INTO state.deliveries (spool_name) "
+	    "VALUES (?1) ON CONFLICT (spool_name) DO UPDATE SET state = "
+	    "'queued', attempts = 0, next_try = NULL, last_code = NULL, "
+	    "last_error = NULL", name, NULL, 0, NULL, err);
+}
+
+enum db_status
 queue_forget(struct db *db, const char *name, struct buf *err)
 {
 	return queue_write(db, "DELETE FROM state.deliveries "
@@ -243,6 +268,7 @@ queue_prune(struct db *db, const struct queue_list *l, struct buf *err)
 		}
 	}
 	sqlite3_finalize(st);
-	return db_exec(db, "DELETE FROM state.deliveries WHERE state = "
-	    "'queued' AND spool_name NOT IN (SELECT name FROM temp.live)", err);
+	return db_exec(db, "DELETE FROM state.deliveries WHERE state IN "
+	    "('queued', 'held') AND spool_name NOT IN (SELECT name FROM "
+	    "temp.live)", err);
 }

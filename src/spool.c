@@ -366,6 +366,48 @@ fail:
 	return SPOOL_FAILED;
 }
 
+/* The name of the spool directory open on fd, for messages. */
+static const char *
+spool_dir_name(const struct spool *s, int fd)
+{
+	return fd == s->queuefd ? "queue" : fd == s->failedfd ? "failed" :
+	    fd == s->tmpfd ? "tmp" : "?";
+}
+
+int
+spool_move(struct spool *s, int fromfd, int tofd, const char *name,
+    struct buf *err)
+{
+	struct stat a, b;
+
+	if (linkat(fromfd, name, tofd, name, 0) == -1 && (errno != EEXIST ||
+	    fstatat(fromfd, name, &a, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstatat(tofd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+		buf_printf(err, "spool: moving %s from %s/ to %s/: %s", name,
+		    spool_dir_name(s, fromfd), spool_dir_name(s, tofd),
+		    strerror(errno));
+		return -1;
+	}
+	/* In its new place for good before it leaves the old one. */
+	if (fsync(tofd) == -1) {
+		buf_printf(err, "spool: fsync of %s/: %s",
+		    spool_dir_name(s, tofd), strerror(errno));
+		return -1;
+	}
+	if (unlinkat(fromfd, name, 0) == -1 && errno != ENOENT) {
+		buf_printf(err, "spool: %s/%s: %s", spool_dir_name(s, fromfd),
+		    name, strerror(errno));
+		return -1;
+	}
+	if (fsync(fromfd) == -1) {
+		buf_printf(err, "spool: fsync of %s/: %s",
+		    spool_dir_name(s, fromfd), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 spool_sync_queue(struct spool *s, struct buf *err)
 {
