@@ -64,6 +64,7 @@ struct conf {
 	char		*smtp_url;
 	enum conf_tls	 tls;
 	char		*ca_file;	/* or NULL: the system bundle */
+	char		*helo;		/* or NULL: the box's FQDN */
 	char		*username;	/* or NULL: no AUTH */
 	char		*password;	/* or NULL */
 	char		*password_file;	/* or NULL */

@@ -104,6 +104,9 @@ struct smtp_options {
 	const char	*ca_file;	/* NULL: libcurl's default bundle, or
 					   else the built-in one (cabundle.h);
 					   one of them must exist */
+	const char	*helo;		/* the EHLO name; NULL: the URL's path,
+					   else the box's FQDN (or host name
+					   + ".localdomain") */
 	const char	*username;	/* NULL or "": no AUTH */
 	const char	*password;	/* the caller reads password_file */
 	long		 connect_timeout_s;	/* <= 0: 30 */

@@ -96,6 +96,22 @@ conf_url_is_smtps(const char *url)
  * zone when the file names none.  0, or -1 (err set) on the first
  * problem unless p->all.
  */
+/* A name EHLO may give (RFC 5321 4.1.1.1): a domain, or an address
+ * literal in brackets. */
+static int
+conf_helo_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 255)
+		return 0;
+	if (h[0] == '[')
+		return h[n - 1] == ']' && n > 2 && strspn(h + 1,
+		    "0123456789abcdefABCDEF.:IPv") == n - 2;
+	return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-.") == n && h[0] != '-' && h[0] != '.';
+}
+
 int
 conf_validate(struct conf_parse *p)
 {
@@ -133,6 +149,11 @@ conf_validate(struct conf_parse *p)
 	    "could go out in clear text; set tls = required (STARTTLS) or "
 	    "use smtps://", c->tls == CONF_TLS_NONE ? "none" :
 	    "opportunistic") == -1)
+		return -1;
+	if (c->helo != NULL && !conf_helo_ok(c->helo) && conf_problem(p,
+	    "smtp helo", conf_key_line(p, "smtp", "helo"), "[smtp] helo "
+	    "\"%.100s\": not a domain name (mail.example.com) nor an address "
+	    "literal ([192.0.2.1])", c->helo) == -1)
 		return -1;
 	if (c->run_user != NULL && getpwnam(c->run_user) == NULL &&
 	    conf_problem(p, "run user", conf_key_line(p, "run", "user"),

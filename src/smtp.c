@@ -14,9 +14,12 @@
  * when it answers, the failure is the configuration's (SMTP_CONFIG), with
  * the fix in the error, and not a reason to retry forever.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +41,8 @@
 struct smtp_session {
 	CURL			*curl;
 	int			 smtps;
+	char			*url;		/* the URL, the EHLO name its
+						   path (smtp_url_with_helo) */
 	char			*other_url;	/* the URL in the other TLS
 						   mode, port explicit; NULL:
 						   none */
@@ -188,6 +193,82 @@ out:
  * its port made explicit (smtps:// means 465, smtp:// 25), and "host:port"
  * for the hint.  Without them (no memory) the check is simply not made.
  */
+/*
+ * The name EHLO gives when the configuration names none: the box's fully
+ * qualified name (its host name, or the canonical name the resolver
+ * gives it), else the host name with ".localdomain", as Postfix does:
+ * relays refuse a bare "raspberrypi".
+ */
+static void
+smtp_default_helo(char *out, size_t size)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL) {
+		snprintf(out, size, "%s", host);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai &&
+	    ai->ai_canonname && strchr(ai->ai_canonname, '.') != NULL)
+		snprintf(out, size, "%s", ai->ai_canonname);
+	else
+		snprintf(out, size, "%s.localdomain", host);
+	if (ai)
+		freeaddrinfo(ai);
+}
+
+/*
+ * libcurl says EHLO with the path of the URL: o->url with its path set to
+ * [smtp] helo when given, else kept when the URL has one, else the box's
+ * name (smtp_default_helo).  NULL with err set when it cannot be made.
+ */
+static char *
+smtp_url_with_helo(const struct smtp_options *o, struct buf *err)
+{
+	CURLU *u;
+	char name[300], *path = NULL, *url = NULL, *out = NULL;
+	struct buf p;
+
+	buf_init(&p, sizeof(name) + 2);
+	if ((u = curl_url()) == NULL ||
+	    curl_url_set(u, CURLUPART_URL, o->url, 0) != CURLUE_OK) {
+		(void)buf_printf(err, "smtp url %s is not a valid URL", o->url);
+		goto out;
+	}
+	if (o->helo == NULL && curl_url_get(u, CURLUPART_PATH, &path, 0) ==
+	    CURLUE_OK && path && path[0] && strcmp(path, "/") != 0) {
+		out = strdup(o->url);	/* the URL names it */
+		goto out;
+	}
+	if (o->helo)
+		snprintf(name, sizeof(name), "%s", o->helo);
+	else
+		smtp_default_helo(name, sizeof(name));
+	if (buf_printf(&p, "/%s", name) == -1 ||
+	    curl_url_set(u, CURLUPART_PATH, p.data, CURLU_URLENCODE) !=
+	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &url, 0) !=
+	    CURLUE_OK) {
+		(void)buf_printf(err, "smtp url %s: cannot name EHLO \"%s\"",
+		    o->url, name);
+		goto out;
+	}
+	out = strdup(url);
+out:
+	if (out == NULL && err->len == 0)
+		(void)buf_puts(err, "out of memory");
+	curl_free(url);
+	curl_free(path);
+	curl_url_cleanup(u);
+	buf_release(&p);
+	return out;
+}
+
 static void
 smtp_other_mode_url(struct smtp_session *s, const char *url)
 {
@@ -358,7 +439,11 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	smtp_dialogue_init(&s->d, o->verbose);
 	s->probe_timeout = o->timeout_s > 0 && o->timeout_s <
 	    SMTP_MODE_PROBE_MAX ? o->timeout_s : SMTP_MODE_PROBE_MAX;
-	smtp_other_mode_url(s, o->url);
+	if ((s->url = smtp_url_with_helo(o, err)) == NULL) {
+		errno = EINVAL;
+		goto fail;
+	}
+	smtp_other_mode_url(s, s->url);
 	if ((s->curl = curl_easy_init()) == NULL) {
 		(void)buf_puts(err, "cannot set up libcurl");
 		errno = EIO;
@@ -380,7 +465,7 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 		use_ssl = CURLUSESSL_NONE;
 
 #define SET(opt, val)	(bad += curl_easy_setopt(s->curl, opt, val) != CURLE_OK)
-	SET(CURLOPT_URL, o->url);
+	SET(CURLOPT_URL, s->url);
 	SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	SET(CURLOPT_USE_SSL, use_ssl);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -440,6 +525,7 @@ smtp_session_free(struct smtp_session *s)
 {
 	if (s == NULL)
 		return;
+	free(s->url);
 	free(s->other_url);
 	free(s->hostport);
 	/* The QUIT dialogue still runs the callbacks: nothing to fill. */

@@ -54,6 +54,7 @@ smtpconf_options(const struct conf *c, struct smtp_options *o,
 	    c->tls == CONF_TLS_OPPORTUNISTIC ? SMTP_TLS_OPPORTUNISTIC :
 	    SMTP_TLS_NONE;
 	o->ca_file = c->ca_file;
+	o->helo = c->helo;
 	o->username = c->username;
 	o->connect_timeout_s = c->smtp_timeout_s;
 	o->timeout_s = c->smtp_timeout_s;
