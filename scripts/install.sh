@@ -129,6 +129,9 @@ $INSTALL -d -m 0700 "$d/var/spool/sendreports"
     "$d/var/lib/sendreports/pdf" "$d/var/spool/sendreports"
 
 script sendreports.ini "$share/sendreports.ini" 0644
+# Where bash-completion looks for a command's completion on demand.
+script bash-completion/sendreports \
+    "$DATADIR/bash-completion/completions/sendreports" 0644
 script sendreports-network-up "$share/sendreports-network-up" 0755
 script crontab.busybox "$share/crontab.busybox" 0644
 script sendreports.cron "$share/sendreports.cron" 0644
