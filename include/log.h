@@ -32,6 +32,12 @@ void	log_close(void);
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An error or warning without errno. */
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A passing trouble (a message deferred): warning, without errno. */
+void	log_warning(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* At the level given, without errno. */
+void	log_at(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Something an operator wants in syslog: a message queued or delivered. */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Details for -v -v. */

@@ -192,6 +192,12 @@ enum smtp_status	smtp_session_deliver(struct smtp_session *s,
 void	smtp_session_free(struct smtp_session *s);
 
 /*
+ * "host[ip]:port" of the server the last delivery talked to (the URL's
+ * host, the address connected to), for the log; NULL when none answered.
+ */
+const char	*smtp_session_relay(const struct smtp_session *s);
+
+/*
  * For `check --smtp`: what the server says and offers.  The caller owns it:
  * smtp_probe_init(), smtp_probe_release().
  */

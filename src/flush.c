@@ -99,6 +99,58 @@ flush_tell(struct flush_ctx *f, const char *name,
 	f->event(f->ctx, &ev);
 }
 
+/* The longest list of recipients a log line gives in full. */
+#define FLUSH_LOG_TO_MAX	400
+
+/*
+ * The log line of a delivery event, with the fields log tools parse,
+ * after Postfix's:
+ *   NAME: id=<...> report=N from=<...> to=<a>,<b> relay=host[ip]:port
+ *   delay=Ns tries=N status=sent|deferred|failed (DETAIL)
+ * to is NULL for every recipient of the envelope (env NULL: a file whose
+ * envelope could not be read).  Sent at info, deferred at warning,
+ * failed at err.
+ */
+static void
+flush_log(struct flush_ctx *f, const char *name,
+    const struct spool_envelope *env, const char *to, long tries,
+    const char *status, const char *detail)
+{
+	const char *relay = smtp_session_relay(f->smtp);
+	struct buf rcpts;
+	time_t created;
+	char delay[32];
+	size_t i;
+
+	buf_init(&rcpts, FLUSH_LOG_TO_MAX);
+	if (to)
+		buf_printf(&rcpts, "<%s>", to);
+	else if (env) {
+		for (i = 0; i < env->nrcpts; i++)
+			if (buf_printf(&rcpts, "%s<%s>", i ? "," : "",
+			    env->rcpts[i]) == -1) {
+				rcpts.max += 32;	/* room for the count */
+				buf_printf(&rcpts, ",...(%zu in all)",
+				    env->nrcpts);
+				break;
+			}
+	}
+	if (env && env->created && time_parse_db(env->created, &created) == 0)
+		snprintf(delay, sizeof(delay), "%llds", (long long)
+		    (f->opt->now - created));
+	else
+		snprintf(delay, sizeof(delay), "-");
+	log_at(strcmp(status, "sent") == 0 ? LOG_LEVEL_INFO :
+	    strcmp(status, "deferred") == 0 ? LOG_LEVEL_WARNING :
+	    LOG_LEVEL_ERROR, "%s: id=%s report=%lld from=<%s> to=%s relay=%s "
+	    "delay=%s tries=%ld status=%s (%s)", name,
+	    env && env->message_id ? env->message_id : "-",
+	    env ? env->report_id : 0, env && env->sender ? env->sender : "",
+	    rcpts.len ? rcpts.data : "-", relay ? relay : "none", delay, tries,
+	    status, detail ? detail : "");
+	buf_release(&rcpts);
+}
+
 /* The queue's pause as recorded; none when it cannot be read. */
 static void
 flush_pause_get(struct db *db, struct state_pause *p)
@@ -382,7 +434,7 @@ flush_delivered_now(struct flush_ctx *f, const char *name,
  * recorded and removed at once.
  */
 static void
-flush_delivered(struct flush_ctx *f, const char *name, int fd,
+flush_delivered(struct flush_ctx *f, const char *name, int fd, long tries,
     const struct spool_envelope *env, const struct smtp_outcome *out)
 {
 	char mark[SPOOL_NAME_MAX + 16];
@@ -394,12 +446,10 @@ flush_delivered(struct flush_ctx *f, const char *name, int fd,
 	for (i = 0; i < out->nrefused; i++) {
 		buf_printf(&refused, "%s%s refused: %s", i ? "; " : "",
 		    out->refused[i].rcpt, out->refused[i].text);
-		log_warnx("message %s (report %lld): recipient %s refused: "
-		    "%s", env->message_id, env->report_id,
-		    out->refused[i].rcpt, out->refused[i].text);
+		flush_log(f, name, env, out->refused[i].rcpt, tries, "failed",
+		    out->refused[i].text);
 	}
-	log_info("message %s (report %lld): delivered: %s", env->message_id,
-	    env->report_id, out->reply.data);
+	flush_log(f, name, env, NULL, tries, "sent", out->reply.data);
 	f->res->delivered++;
 	snprintf(mark, sizeof(mark), ".%s%s", name, QUEUE_DELIVERED_SUFFIX);
 	if (refused.len == 0 && renameat(f->spool.queuefd, name,
@@ -461,9 +511,8 @@ flush_recover_marks(struct flush_ctx *f)
 		if (spool_read_envelope(fd, &env, &body, &err) == -1)
 			log_warnx("spool: queue/%s: %s (delivered: removed "
 			    "unrecorded)", de->d_name, err.data);
-		log_info("message %s (report %lld): delivered before a crash: "
-		    "recorded", env.message_id ? env.message_id : name,
-		    env.report_id);
+		flush_log(f, name, &env, NULL, 0, "sent", "delivered before a "
+		    "crash, recorded now");
 		flush_batch_add(f, fd, name, de->d_name, &env, 1);
 		spool_envelope_release(&env);
 	}
@@ -482,7 +531,7 @@ flush_recover_marks(struct flush_ctx *f)
  * again (flush_finish_failed).
  */
 static int
-flush_give_up(struct flush_ctx *f, const char *name,
+flush_give_up(struct flush_ctx *f, const char *name, long tries,
     const struct spool_envelope *env, const char *outcome, long code,
     const char *why)
 {
@@ -521,9 +570,15 @@ flush_give_up(struct flush_ctx *f, const char *name,
 		rc = -1;
 		goto out;
 	}
-	log_warnx("message %s (report %lld): %s, moved to failed/: %s",
-	    env ? env->message_id : name, env ? env->report_id : 0, outcome,
-	    why);
+	{
+		struct buf detail;
+
+		buf_init(&detail, FLUSH_ERR_MAX);
+		buf_printf(&detail, "%s%s, moved to failed/", why,
+		    strcmp(outcome, "expired") == 0 ? "; expired" : "");
+		flush_log(f, name, env, NULL, tries, "failed", detail.data);
+		buf_release(&detail);
+	}
 	if (strcmp(outcome, "expired") == 0)
 		f->res->expired++;
 	else
@@ -552,8 +607,14 @@ flush_finish_failed(struct flush_ctx *f, const struct queue_entry *e)
 		f->res->status = FLUSH_CANTCREAT;
 		rc = -1;
 	} else {
-		log_warnx("message %s: given up by an earlier flush, moved to "
-		    "failed/: %s", e->name, why);
+		struct buf detail;
+
+		buf_init(&detail, FLUSH_ERR_MAX);
+		buf_printf(&detail, "%s; given up by an earlier flush, moved "
+		    "to failed/", why);
+		flush_log(f, e->name, NULL, NULL, e->attempts, "failed",
+		    detail.data);
+		buf_release(&detail);
 		f->res->failed++;
 		flush_tell(f, e->name, NULL, "failed", e->last_code, why, 0);
 	}
@@ -587,7 +648,8 @@ flush_deferred(struct flush_ctx *f, const struct queue_entry *e,
 	    attempts >= f->conf->min_attempts) {
 		buf_puts(&why, "; max_age reached after ");
 		buf_printf(&why, "%ld attempts", attempts);
-		flush_give_up(f, e->name, env, "expired", out->code, why.data);
+		flush_give_up(f, e->name, attempts, env, "expired", out->code,
+		    why.data);
 		goto out;
 	}
 	next = f->opt->now + flush_backoff(f->conf, attempts);
@@ -598,11 +660,14 @@ flush_deferred(struct flush_ctx *f, const struct queue_entry *e,
 		log_warnx("%s", err.data);
 	{
 		char when[TIME_DB_LEN];
+		struct buf detail;
 
 		time_format_db(next, when);
-		log_warnx("message %s (report %lld): deferred (attempt %ld, "
-		    "next try %s UTC): %s", env->message_id, env->report_id,
-		    attempts, when, why.data);
+		buf_init(&detail, FLUSH_ERR_MAX);
+		buf_printf(&detail, "%s; next try %s UTC", why.data, when);
+		flush_log(f, e->name, env, NULL, attempts, "deferred",
+		    detail.data);
+		buf_release(&detail);
 	}
 	f->res->deferred++;
 	if (f->res->status == FLUSH_OK)
@@ -658,7 +723,8 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 
 		buf_init(&why, FLUSH_ERR_MAX);
 		buf_printf(&why, "not a valid spool file: %s", err.data);
-		rc = flush_give_up(f, e->name, NULL, "failed", 0, why.data);
+		rc = flush_give_up(f, e->name, e->attempts + 1, NULL, "failed", 0,
+		    why.data);
 		buf_release(&why);
 		goto out;
 	}
@@ -676,7 +742,7 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	switch (ss) {
 	case SMTP_OK:
 		flush_unpause(f);
-		flush_delivered(f, e->name, fd, &env, &out);
+		flush_delivered(f, e->name, fd, e->attempts + 1, &env, &out);
 		fd = -1;	/* the claim is the batch's now */
 		break;
 	case SMTP_TEMPFAIL:
@@ -685,8 +751,8 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		break;
 	case SMTP_PERMFAIL:
 		flush_unpause(f);
-		rc = flush_give_up(f, e->name, &env, "failed", out.code,
-		    out.code ? out.reply.data : out.error.data);
+		rc = flush_give_up(f, e->name, e->attempts + 1, &env, "failed",
+		    out.code, out.code ? out.reply.data : out.error.data);
 		break;
 	case SMTP_UNAVAILABLE:
 	case SMTP_CONFIG:

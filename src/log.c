@@ -82,6 +82,26 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LEVEL_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list ap;

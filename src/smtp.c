@@ -47,6 +47,9 @@ struct smtp_session {
 						   mode, port explicit; NULL:
 						   none */
 	char			*hostport;	/* "host:port", for the hint */
+	char			*host;		/* the URL's host */
+	char			 relay[320];	/* "host[ip]:port" of the last
+						   transfer's connection */
 	long			 probe_timeout;
 	const char		*ca_source;	/* static: "ca_file", "system",
 						   "built-in", NULL: no TLS */
@@ -291,6 +294,7 @@ smtp_other_mode_url(struct smtp_session *s, const char *url)
 	if ((s->other_url = strdup(other)) == NULL)
 		goto out;
 	s->hostport = buf_detach(&hp, NULL);
+	s->host = strdup(host);
 out:
 	buf_release(&hp);
 	curl_free(other);
@@ -528,6 +532,7 @@ smtp_session_free(struct smtp_session *s)
 	free(s->url);
 	free(s->other_url);
 	free(s->hostport);
+	free(s->host);
 	/* The QUIT dialogue still runs the callbacks: nothing to fill. */
 	s->d.out = NULL;
 	s->d.probe = NULL;
@@ -651,6 +656,28 @@ smtp_address_ok(const char *a, int empty_ok)
 	return 1;
 }
 
+/* The server the last transfer talked to, for the log's relay=. */
+static void
+smtp_note_relay(struct smtp_session *s)
+{
+	char *ip = NULL;
+	long port = 0;
+
+	s->relay[0] = '\0';
+	if (curl_easy_getinfo(s->curl, CURLINFO_PRIMARY_IP, &ip) ==
+	    CURLE_OK && ip != NULL && *ip != '\0' &&
+	    curl_easy_getinfo(s->curl, CURLINFO_PRIMARY_PORT, &port) ==
+	    CURLE_OK)
+		snprintf(s->relay, sizeof(s->relay), "%s[%s]:%ld",
+		    s->host ? s->host : ip, ip, port);
+}
+
+const char *
+smtp_session_relay(const struct smtp_session *s)
+{
+	return s && s->relay[0] ? s->relay : NULL;
+}
+
 enum smtp_status
 smtp_session_deliver(struct smtp_session *s, const char *mail_from,
     char *const *rcpts, size_t nrcpts, int fd, off_t offset,
@@ -717,6 +744,7 @@ smtp_session_deliver(struct smtp_session *s, const char *mail_from,
 	}
 	rc = curl_easy_perform(s->curl);
 	s->tainted = rc != CURLE_OK;
+	smtp_note_relay(s);
 	st = smtp_classify(s, rc, out);
 out:
 	/* The list dies here; libcurl must not keep a pointer to it. */
