@@ -33,6 +33,7 @@ int	cmd_tick(struct app *app, int argc, char **argv);
 int	cmd_daemon(struct app *app, int argc, char **argv);
 int	cmd_render(struct app *app, int argc, char **argv);
 int	cmd_queue(struct app *app, int argc, char **argv);
+int	cmd_sendmail(struct app *app, int argc, char **argv);
 /* Whether these arguments of `queue` change the spool (hold, delete...). */
 int	cmd_queue_writes(int argc, char **argv);
 int	cmd_status(struct app *app, int argc, char **argv);

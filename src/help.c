@@ -135,6 +135,25 @@ static const struct help helps[] = {
 	  "  --owner USER[:GROUP]  give what it makes to USER (as root)\n"
 	  "  --create-table        add the reports table to a database that\n"
 	  "                        holds other tables (never done unasked)\n" },
+	{ "sendmail",
+	  "usage: sendreports sendmail [-t] [-i] [-f ADDR] [-F NAME] [RCPT...]"
+	  " < MESSAGE\n"
+	  "       sendmail ... (the same, through a link named sendmail;\n"
+	  "       -C FILE names the configuration); mailq (sendreports queue)\n"
+	  "\n"
+	  "Queues a message from standard input in the spool, for flush to\n"
+	  "deliver with the reports: what cron, logwatch and mail(1) hand to\n"
+	  "sendmail.  Checked before it is queued: lines of at most 998\n"
+	  "characters, no NUL, every recipient an address.  A message without\n"
+	  "From, Date or Message-ID gets them.  Exit 0 once it is durable.\n\n"
+	  "  -t            take the recipients from To, Cc and Bcc (added to\n"
+	  "                those given), and remove Bcc\n"
+	  "  -i, -oi       a line of a single dot does not end the message\n"
+	  "  -f ADDR       the envelope sender (default: [mail] from's address)\n"
+	  "  -F NAME       the name of the From added to a message without one\n"
+	  "  -bp           list the queue, as mailq\n"
+	  "Other -o, -B, -N, -R, -V options are accepted and ignored; -bs is\n"
+	  "refused.\n" },
 	{ "check",
 	  "usage: sendreports check [--smtp]\n\n"
 	  "Validates the configuration, the database, the directories and\n"

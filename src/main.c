@@ -84,6 +84,8 @@ static const struct command commands[] = {
 	    "database and spool" },
 	{ "check", cmd_check, CMD_KEEP_ROOT | CMD_CONF_ALL, "validate "
 	    "configuration, database, directories" },
+	{ "sendmail", cmd_sendmail, CMD_SPOOL, "queue a message from "
+	    "standard input (as sendmail)" },
 };
 
 static void
@@ -138,6 +140,34 @@ find_command(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/*
+ * Invoked as sendmail or mailq (a link): the command is `name`, with the
+ * arguments as given but sendmail's -C FILE, which names the
+ * configuration (ours).  argv is rewritten in place.
+ */
+static void
+mail_command_args(int *argc, char **argv, struct app *app, const char *name)
+{
+	int i, n = 1;
+
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "-C") == 0 && i + 1 < *argc)
+			app->config_arg = argv[++i];
+		else if (strncmp(argv[i], "-C", 2) == 0 && argv[i][2])
+			app->config_arg = argv[i] + 2;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[0] = (char *)name;
+	argv[n] = NULL;
+	*argc = n;
 }
 
 /*
@@ -342,6 +372,12 @@ main(int argc, char **argv)
 
 	base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
+	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0) {
+		mail_command_args(&argc, argv, &app, strcmp(base, "mailq") ==
+		    0 ? "queue" : "sendmail");
+		cmd = find_command(argv[0]);
+		goto run;
+	}
 	if (strcmp(base, "send_scheduled_reports") == 0) {
 		if (old_command_args(argc, argv, &app, old_argv, &argc,
 		    &rc) == -1)
