@@ -19,7 +19,8 @@ ca-certificates"
 # records the file operations of the crash-state exploration.  clang, its
 # libFuzzer and sanitizer runtimes (libclang-rt-14-dev: Debian 12's clang
 # is clang-14) and llvm (llvm-symbolizer, for readable stacks) build and
-# run the fuzz targets of make fuzz and make check.
+# run the fuzz targets of make fuzz and make check.  man-db (with
+# groff-base) formats the manual pages of etc/man/ for their test.
 if [ "${1:-}" = --build ]; then
 	shift
 	PACKAGES=$BUILD_PACKAGES
@@ -27,7 +28,7 @@ else
 	PACKAGES="$BUILD_PACKAGES libcmocka-dev python3 python3-pytest
 python3-aiosmtpd qpdf poppler-utils openssl valgrind fonts-dejavu-core sqlite3
 time busybox-static python3-django file systemd strace clang
-libclang-rt-14-dev llvm"
+libclang-rt-14-dev llvm man-db"
 fi
 PACKAGES="$PACKAGES $*"
 

@@ -8,12 +8,14 @@
 #   host:     BINDIR, SYSCONFDIR, DATADIR, SYSTEMDDIR as the Makefile sets
 #             them: the binary (stripped with STRIP) and its
 #             send_scheduled_reports link, the configuration, the init
-#             files INIT names, the ifupdown and NetworkManager hooks, and
-#             in DATADIR/sendreports the examples (cron lines,
-#             configuration) and the network-up helper.  Installing to
-#             the real root as root, it creates the sendreports user.
+#             files INIT names, the ifupdown and NetworkManager hooks, the
+#             manual pages in DATADIR/man, and in DATADIR/sendreports the
+#             examples (cron lines, configuration) and the network-up
+#             helper.  Installing to the real root as root, it creates
+#             the sendreports user.
 #   busybox:  a BusyBox root under DESTDIR: /usr/bin, /etc/init.d, the
-#             ifupdown and udhcpc hooks, the examples in /usr/share.
+#             ifupdown and udhcpc hooks, the examples and the manual
+#             pages in /usr/share.
 #
 # Both create the state directories, /var/lib/sendreports (with pdf/)
 # and /var/spool/sendreports (0700), owned by the sendreports user when
@@ -132,6 +134,12 @@ script sendreports.ini "$share/sendreports.ini" 0644
 # Where bash-completion looks for a command's completion on demand.
 script bash-completion/sendreports \
     "$DATADIR/bash-completion/completions/sendreports" 0644
+# The manual pages, with the installed paths in them.  A BusyBox root
+# gets them too, as it gets the completion and the examples: a few KiB
+# under /usr/share, for a box with a man reader, or for the image
+# builder's own clean-up to drop.
+script man/sendreports.8 "$DATADIR/man/man8/sendreports.8" 0644
+script man/sendreports.ini.5 "$DATADIR/man/man5/sendreports.ini.5" 0644
 script sendreports-network-up "$share/sendreports-network-up" 0755
 script crontab.busybox "$share/crontab.busybox" 0644
 script sendreports.cron "$share/sendreports.cron" 0644

@@ -1,8 +1,9 @@
 """make install into a throw-away root (DESTDIR): the stripped binary, the
-state directories, the init files that fit the host; the systemd units
-checked by systemd-analyze (verify, and security --offline, whose exposure
-must stay at most 2.5); and the libraries of the static build, which must
-land in their prefix whatever DESTDIR make install-busybox was given."""
+state directories, the manual pages, the init files that fit the host; the
+systemd units checked by systemd-analyze (verify, and security --offline,
+whose exposure must stay at most 2.5); and the libraries of the static
+build, which must land in their prefix whatever DESTDIR make
+install-busybox was given."""
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 UNITS = ["sendreports.service", "sendreports-tick.service",
          "sendreports-tick.timer"]
 SERVICES = UNITS[:2]
+MAN_PAGES = ["man8/sendreports.8", "man5/sendreports.ini.5"]
 ANALYZE = shutil.which("systemd-analyze")
 MAX_EXPOSURE = 2.5
 
@@ -86,6 +88,8 @@ def test_install_strips_makes_the_state_directories_and_the_units(tmp_path):
     assert not (root / "etc/init.d").exists()
     hook = root / "etc/NetworkManager/dispatcher.d/90-sendreports"
     assert mode(hook) == 0o755
+    for page in MAN_PAGES:
+        assert mode(root / "usr/local/share/man" / page) == 0o644, page
     # initdb finds the directories of the installed configuration (moved
     # into the root) and needs no other.
     conf = root / "etc/sendreports.ini"
@@ -109,10 +113,17 @@ def test_install_busybox_init_or_none(tmp_path):
         ["file", "-b", str(root / "usr/local/bin/sendreports")],
         capture_output=True, text=True).stdout
     root = tmp_path / "none"
-    r = install(root, "INIT=none")
+    r = install(root, "PREFIX=/usr", "INIT=none")
     assert "no init files" in r.stdout
     assert not (root / "etc/init.d").exists()
-    assert not (root / "usr/local/lib/systemd").exists()
+    assert not (root / "usr/lib/systemd").exists()
+    assert not (root / "usr/local").exists()
+    # The manual pages, with the paths of this install in them.
+    for page in MAN_PAGES:
+        assert mode(root / "usr/share/man" / page) == 0o644, page
+    with open(root / "usr/share/man" / MAN_PAGES[0]) as f:
+        assert "/usr/bin/sendreports \\-c /etc/sendreports.ini tick" \
+            in f.read()
     r = make("install", "DESTDIR=%s" % (tmp_path / "x"), "INIT=upstart")
     assert r.returncode != 0 and "INIT=upstart" in r.stderr
 
