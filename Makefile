@@ -34,6 +34,9 @@ STRIP		?= strip
 # The init files make install adds: systemd, busybox, none, or auto (the
 # systemd units where systemd runs, else none).
 INIT		?= auto
+# SENDMAIL=yes: /usr/sbin/sendmail and /usr/bin/mailq link to sendreports,
+# unless another mail program has them (never replaced).
+SENDMAIL	?= no
 
 ifneq ($(SANITIZE),)
 BUILD		?= build/sanitize
@@ -308,7 +311,8 @@ demo: deps
 install: $(PROG)
 	$(Q)DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) SYSCONFDIR=$(SYSCONFDIR) \
 	    DATADIR=$(DATADIR) SYSTEMDDIR=$(SYSTEMDDIR) INSTALL="$(INSTALL)" \
-	    STRIP="$(STRIP)" INIT=$(INIT) sh scripts/install.sh host $(PROG)
+	    STRIP="$(STRIP)" INIT=$(INIT) SENDMAIL=$(SENDMAIL) \
+	    sh scripts/install.sh host $(PROG)
 
 install-strip: install
 

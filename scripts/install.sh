@@ -24,6 +24,10 @@
 # INIT: systemd (the units, into SYSTEMDDIR), busybox (init.d/S90), none,
 # or auto: systemd where it runs (/run/systemd/system), else none; a
 # BusyBox root always gets the init script.
+#
+# SENDMAIL=yes: /usr/sbin/sendmail and /usr/bin/mailq (the paths scripts
+# and cron call) become links to sendreports, each only where nothing else
+# stands: another mail program's is never replaced.
 set -eu
 
 kind=$1
@@ -113,6 +117,21 @@ $INSTALL -d "$d$BINDIR" "$d$SYSCONFDIR" "$d$share"
 $INSTALL -m 0755 "$bin" "$d$BINDIR/sendreports"
 [ -z "$STRIP" ] || $STRIP "$d$BINDIR/sendreports"
 ln -sf sendreports "$d$BINDIR/send_scheduled_reports"
+if [ "${SENDMAIL:-no}" = yes ]; then
+	for link in /usr/sbin/sendmail /usr/bin/mailq; do
+		if [ -L "$d$link" ] &&
+		    [ "$(readlink "$d$link")" = "$BINDIR/sendreports" ]; then
+			:	# ours already
+		elif [ -e "$d$link" ] || [ -L "$d$link" ]; then
+			echo "install: $d$link is another mail program's:" \
+			    "not replaced (sendreports sendmail does the same)"
+		else
+			$INSTALL -d "$(dirname "$d$link")"
+			ln -s "$BINDIR/sendreports" "$d$link"
+			echo "install: $d$link -> $BINDIR/sendreports"
+		fi
+	done
+fi
 # What the old crontab lines call, beside the old command's name.
 script send_reports.sh "$BINDIR/send_reports.sh" 0755
 if [ -e "$d$SYSCONFDIR/sendreports.ini" ]; then

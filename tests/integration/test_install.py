@@ -128,6 +128,24 @@ def test_install_busybox_init_or_none(tmp_path):
     assert r.returncode != 0 and "INIT=upstart" in r.stderr
 
 
+def test_install_sendmail_links_never_replace_another_mta(tmp_path):
+    root = tmp_path / "mta"
+    # Without SENDMAIL=yes: no link.
+    install(root, "PREFIX=/usr", "INIT=none")
+    assert not (root / "usr/sbin/sendmail").exists()
+    # Another mail program's sendmail stands: kept; mailq is free: ours.
+    os.makedirs(root / "usr/sbin", exist_ok=True)
+    os.symlink("../lib/sendmail", str(root / "usr/sbin/sendmail"))
+    r = install(root, "PREFIX=/usr", "INIT=none", "SENDMAIL=yes")
+    assert os.readlink(str(root / "usr/sbin/sendmail")) == "../lib/sendmail"
+    assert "usr/sbin/sendmail is another mail program's" in r.stdout
+    assert os.readlink(str(root / "usr/bin/mailq")) == \
+        "/usr/bin/sendreports"
+    # Again: ours is kept, without a word against it.
+    r = install(root, "PREFIX=/usr", "INIT=none", "SENDMAIL=yes")
+    assert "mailq is another" not in r.stdout
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
 def test_install_gives_the_directories_to_the_roots_user(tmp_path):
     root = tmp_path / "root"
