@@ -300,8 +300,11 @@ send_batch_commit(struct send_run *run)
 			continue;
 		}
 		run->res->queued++;
-		log_info("report %lld: queued %s as %s", p->r.id,
-		    p->message_id, p->spool_name);
+		/* As flush's lines (flush_outcome.c): key=value. */
+		log_info("%s: id=%s report=%lld occurrence=%.10sT%sZ "
+		    "status=queued (%s PDF)", p->spool_name, p->message_id,
+		    p->r.id, p->r.occurrence, p->r.occurrence + 11,
+		    p->source ? p->source : "no");
 		send_tell(run, &p->r, p->source, "queued", p->message_id,
 		    NULL);
 	}

@@ -57,3 +57,16 @@ def test_deferred_at_warning_failed_at_err(box, smtp_server):
     assert e["status"] == "failed" and e["tries"] == "3"
     assert "550 5.1.1 no such user" in e["detail"]
     assert "moved to failed/" in e["detail"]
+
+
+def test_a_report_queued_is_one_line_too(box):
+    box.initdb()
+    box.add_pdf("a.pdf")
+    rid = box.add(pdf_path="a.pdf")
+    r = box.run("-v", "send", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^sendreports: r%d\.20261123T070000Z: "
+                     r"id=<r%d\.20261123T070000Z\.sendreports@example\.com> "
+                     r"report=%d occurrence=2026-11-23T07:00:00Z "
+                     r"status=queued \(stored PDF\)$" % (rid, rid, rid),
+                     r.stderr, re.M), r.stderr
