@@ -65,6 +65,8 @@ struct conf {
 	enum conf_tls	 tls;
 	char		*ca_file;	/* or NULL: the system bundle */
 	char		*helo;		/* or NULL: the box's FQDN */
+	char		*pin_sha256;	/* or NULL: the relay's public key(s),
+					   base64 SHA-256, ";"-separated */
 	char		*username;	/* or NULL: no AUTH */
 	char		*password;	/* or NULL */
 	char		*password_file;	/* or NULL */

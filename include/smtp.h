@@ -107,6 +107,9 @@ struct smtp_options {
 	const char	*helo;		/* the EHLO name; NULL: the URL's path,
 					   else the box's FQDN (or host name
 					   + ".localdomain") */
+	const char	*pin_sha256;	/* NULL, or the relay's public keys
+					   (base64 SHA-256, ";" between): it
+					   is accepted by them, CA or not */
 	const char	*username;	/* NULL or "": no AUTH */
 	const char	*password;	/* the caller reads password_file */
 	long		 connect_timeout_s;	/* <= 0: 30 */

@@ -71,6 +71,7 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp", "tls", CONF_TLSMODE, S(tls), 0, 0 },
 	{ "smtp", "ca_file", CONF_PATH, S(ca_file), 0, 0 },
 	{ "smtp", "helo", CONF_STR, S(helo), 0, 0 },
+	{ "smtp", "pin_sha256", CONF_STR, S(pin_sha256), 0, 0 },
 	{ "smtp", "username", CONF_STR, S(username), 0, 0 },
 	{ "smtp", "password", CONF_STR, S(password), 0, 0 },
 	{ "smtp", "password_file", CONF_PATH, S(password_file), 0, 0 },

@@ -112,6 +112,27 @@ conf_helo_ok(const char *h)
 	    "0123456789-.") == n && h[0] != '-' && h[0] != '.';
 }
 
+/* Pins: base64 SHA-256 digests (44 characters, one '=' at the end),
+ * separated by ';'. */
+static int
+conf_pins_ok(const char *s)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	size_t n;
+
+	for (;;) {
+		n = strspn(s, b64);
+		if (n != 43 || s[n] != '=')
+			return 0;
+		s += n + 1;
+		if (*s == '\0')
+			return 1;
+		if (*s++ != ';')
+			return 0;
+	}
+}
+
 int
 conf_validate(struct conf_parse *p)
 {
@@ -154,6 +175,18 @@ conf_validate(struct conf_parse *p)
 	    "smtp helo", conf_key_line(p, "smtp", "helo"), "[smtp] helo "
 	    "\"%.100s\": not a domain name (mail.example.com) nor an address "
 	    "literal ([192.0.2.1])", c->helo) == -1)
+		return -1;
+	if (c->pin_sha256 != NULL && !conf_pins_ok(c->pin_sha256) &&
+	    conf_problem(p, "smtp pin_sha256", conf_key_line(p, "smtp",
+	    "pin_sha256"), "[smtp] pin_sha256: not base64 SHA-256 digests of "
+	    "public keys (44 characters each, ';' between them; `openssl "
+	    "x509 -pubkey -noout -in CERT | openssl pkey -pubin -outform der "
+	    "| openssl dgst -sha256 -binary | base64` prints one)") == -1)
+		return -1;
+	if (c->pin_sha256 != NULL && !smtps && c->tls != CONF_TLS_REQUIRED &&
+	    conf_problem(p, "smtp pin_sha256", conf_key_line(p, "smtp",
+	    "pin_sha256"), "[smtp] pin_sha256 needs TLS: set tls = required "
+	    "or use smtps://") == -1)
 		return -1;
 	if (c->run_user != NULL && getpwnam(c->run_user) == NULL &&
 	    conf_problem(p, "run user", conf_key_line(p, "run", "user"),

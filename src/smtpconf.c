@@ -55,6 +55,7 @@ smtpconf_options(const struct conf *c, struct smtp_options *o,
 	    SMTP_TLS_NONE;
 	o->ca_file = c->ca_file;
 	o->helo = c->helo;
+	o->pin_sha256 = c->pin_sha256;
 	o->username = c->username;
 	o->connect_timeout_s = c->smtp_timeout_s;
 	o->timeout_s = c->smtp_timeout_s;

@@ -171,7 +171,7 @@ def configuration_keys():
         if m:
             section = m.group(1)
             continue
-        m = re.match(r"^;?\s*([a-z_]+)\s*=", line)
+        m = re.match(r"^;?\s*([a-z0-9_]+)\s*=", line)
         if m and section:
             keys.add((section, m.group(1)))
     text = "\n".join(read(README))
@@ -189,7 +189,7 @@ def configuration_keys():
                 flat += ch
             depth -= ch == ")" and depth > 0
         for item in flat.split(","):
-            k = re.match(r"\s*`([a-z_]+)`", item)
+            k = re.match(r"\s*`([a-z0-9_]+)`", item)
             if k:
                 keys.add((m.group(1), k.group(1)))
     assert rows >= 9, "README's configuration table not found"
