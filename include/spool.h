@@ -55,7 +55,12 @@ struct spool {
 struct spool_file {
 	FILE	*fp;
 	char	 tmpname[SPOOL_NAME_MAX];
+	char	*iobuf;		/* fp's buffer, SPOOL_IOBUF bytes, or NULL */
 };
+
+/* A message is written in pieces of this size: musl's stdio would write
+ * it a kilobyte at a time, 66 system calls for a 70 KB message. */
+#define SPOOL_IOBUF	((size_t)64 << 10)
 
 struct spool_envelope {
 	long long	  report_id;

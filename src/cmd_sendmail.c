@@ -375,7 +375,7 @@ sendmail_queue(struct app *app, const struct addr_list *from,
     const struct buf *msg, time_t now, char *name, struct buf *why)
 {
 	struct spool s = { -1, -1, -1, -1, NULL };
-	struct spool_file f = { NULL, "" };
+	struct spool_file f = { NULL, "", NULL };
 	struct spool_envelope env;
 	char created[TIME_DB_LEN], compact[17], **v = NULL;
 	size_t i;

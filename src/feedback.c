@@ -223,7 +223,7 @@ feedback_notice(struct spool *spool, const struct conf *conf,
     const struct addr_list *from, const char *from_domain, time_t now,
     const struct feedback_item *it, struct buf *err)
 {
-	struct spool_file f = { NULL, "" };
+	struct spool_file f = { NULL, "", NULL };
 	struct addr_list to = { NULL, 0 };
 	struct spool_envelope env;
 	struct mime_message m;

@@ -182,7 +182,7 @@ send_spool(struct send_run *run, struct report *r, const char *source,
     int pdf_fd, const struct stat *pdf_opened, const struct addr_list *to,
     const struct addr_list *cc, const struct addr_list *all)
 {
-	struct spool_file f = { NULL, "" };
+	struct spool_file f = { NULL, "", NULL };
 	struct spool_envelope env;
 	struct mime_message m;
 	struct buf err, msgid, fname;
