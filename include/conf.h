@@ -64,6 +64,8 @@ struct conf {
 	char		*smtp_url;
 	enum conf_tls	 tls;
 	char		*ca_file;	/* or NULL: the system bundle */
+	char		*fallback_url;	/* or NULL: the relay tried when url's
+					   cannot be reached */
 	char		*helo;		/* or NULL: the box's FQDN */
 	char		*pin_sha256;	/* or NULL: the relay's public key(s),
 					   base64 SHA-256, ";"-separated */

@@ -54,6 +54,9 @@ struct flush_ctx {
 	struct spool			 spool;
 	struct db			 db;
 	struct smtp_session		*smtp;
+	struct smtp_options		 so;		/* smtp's options */
+	int				 on_fallback;	/* smtp is [smtp]
+							   fallback_url's */
 	char				 now[TIME_DB_LEN];
 	size_t				 index, total;
 	struct flush_done		 done[FLUSH_BATCH_MAX];

@@ -70,6 +70,7 @@ static const struct conf_key conf_keys[] = {
 	{ "smtp", "url", CONF_STR, S(smtp_url), 0, 0 },
 	{ "smtp", "tls", CONF_TLSMODE, S(tls), 0, 0 },
 	{ "smtp", "ca_file", CONF_PATH, S(ca_file), 0, 0 },
+	{ "smtp", "fallback_url", CONF_STR, S(fallback_url), 0, 0 },
 	{ "smtp", "helo", CONF_STR, S(helo), 0, 0 },
 	{ "smtp", "pin_sha256", CONF_STR, S(pin_sha256), 0, 0 },
 	{ "smtp", "username", CONF_STR, S(username), 0, 0 },

@@ -156,6 +156,17 @@ conf_validate(struct conf_parse *p)
 		    "for the box's own", c->timezone) == -1)
 			return -1;
 	}
+	if (c->fallback_url != NULL && strncasecmp(c->fallback_url, "smtp://",
+	    7) != 0 && strncasecmp(c->fallback_url, "smtps://", 8) != 0 &&
+	    conf_problem(p, "smtp fallback_url", conf_key_line(p, "smtp",
+	    "fallback_url"), "[smtp] fallback_url \"%.100s\": not an smtp:// "
+	    "or smtps:// URL", c->fallback_url) == -1)
+		return -1;
+	if (c->fallback_url != NULL && conf_url_is_smtps(c->fallback_url) &&
+	    c->tls == CONF_TLS_NONE && conf_problem(p, "smtp tls",
+	    conf_key_line(p, "smtp", "tls"), "tls = none, but the "
+	    "fallback %s is implicit TLS", c->fallback_url) == -1)
+		return -1;
 	if (smtps && c->tls == CONF_TLS_NONE && conf_problem(p, "smtp tls",
 	    conf_key_line(p, "smtp", "tls"), "tls = none, but %s is "
 	    "implicit TLS: remove tls = none, or use smtp:// for clear text",

@@ -143,6 +143,39 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 }
 
 /*
+ * The main relay cannot be reached (out says why): the rest of the run
+ * goes to [smtp] fallback_url, once.  1 when the message is to be tried
+ * there.
+ */
+static int
+flush_to_fallback(struct flush_ctx *f, const struct smtp_outcome *out)
+{
+	struct smtp_session *s;
+	struct smtp_options so;
+	struct buf err;
+
+	if (f->conf->fallback_url == NULL || f->on_fallback)
+		return 0;
+	f->on_fallback = 1;
+	log_warning("flush: %s unreachable (%s): trying the fallback relay "
+	    "%s", f->so.url, out->error.len ? out->error.data :
+	    out->reply.data, f->conf->fallback_url);
+	buf_init(&err, FLUSH_ERR_MAX);
+	so = f->so;
+	so.url = f->conf->fallback_url;
+	if ((s = smtp_session_new(&so, &err)) == NULL) {
+		log_warnx("flush: fallback relay: %s", err.data);
+		buf_release(&err);
+		return 0;
+	}
+	buf_release(&err);
+	smtp_session_free(f->smtp);
+	f->smtp = s;
+	f->so = so;
+	return 1;
+}
+
+/*
  * Tries one message.  Returns 0 to go on, -1 to stop the run (the server
  * cannot be reached, or the box cannot keep state).
  */
@@ -203,6 +236,12 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	}
 	ss = smtp_session_deliver(f->smtp, env.sender, env.rcpts, env.nrcpts,
 	    fd, body, &out);
+	if (ss == SMTP_UNAVAILABLE && flush_to_fallback(f, &out)) {
+		smtp_outcome_release(&out);
+		smtp_outcome_init(&out);
+		ss = smtp_session_deliver(f->smtp, env.sender, env.rcpts,
+		    env.nrcpts, fd, body, &out);
+	}
 	switch (ss) {
 	case SMTP_OK:
 		flush_unpause(f);
@@ -260,7 +299,7 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	struct smtp_options so;
 	struct state_pause pause;
 	struct buf err;
-	char *password = NULL;
+	char *password = NULL;	/* kept for the fallback relay */
 	enum db_status s;
 	size_t i;
 	long tried = 0;
@@ -345,8 +384,8 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 		goto out;
 	}
 	so.verbose = opt->verbose_smtp;
+	f.so = so;
 	f.smtp = smtp_session_new(&so, &err);
-	smtpconf_wipe(&password);
 	if (f.smtp == NULL) {
 		log_warnx("flush: %s", err.data);
 		res->status = errno == EINVAL ? FLUSH_CONFIG : FLUSH_IOERR;
@@ -377,6 +416,7 @@ done:
 			log_warnx("%s", err.data);
 	}
 out:
+	smtpconf_wipe(&password);
 	smtp_session_free(f.smtp);
 	queue_list_release(&q);
 	db_close(&f.db);
