@@ -69,6 +69,7 @@ step() {
 done_step() { echo "$key" > "$prefix/.stamp-$1"; }
 mbedtls_config=$top/cross/mbedtls-config.h
 mbedtls_patch=$top/cross/patches/mbedtls-getrandom-musl.patch
+mbedtls_ip_patch=$top/cross/patches/mbedtls-ip-san.patch
 curl_patch=$top/cross/patches/curl-nohttp-pingpong.patch
 libharu_patch=$top/cross/patches/libharu-helvetica-only.patch
 
@@ -82,11 +83,12 @@ fi
 
 if [ "$TLS" = mbedtls ] && step mbedtls \
     "libmbedtls.a libmbedx509.a libmbedcrypto.a" "$mbedtls_config" \
-    "$mbedtls_patch"; then
+    "$mbedtls_patch" "$mbedtls_ip_patch"; then
 	# Upstream's default configuration less what cross/mbedtls-config.h
 	# leaves out, included where config.h allows a user's file.
 	cp -a "$src/mbedtls" "$out/obj/mbedtls"
-	(cd "$out/obj/mbedtls" && patch -p1 -s < "$mbedtls_patch")
+	(cd "$out/obj/mbedtls" && patch -p1 -s < "$mbedtls_patch" &&
+	    patch -p1 -s < "$mbedtls_ip_patch")
 	cp "$mbedtls_config" "$out/obj/mbedtls/include/mbedtls/"
 	sed -i 's|^#if defined(MBEDTLS_USER_CONFIG_FILE)$|#include "mbedtls/mbedtls-config.h"\n&|' \
 	    "$out/obj/mbedtls/include/mbedtls/config.h"

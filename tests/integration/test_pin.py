@@ -1,6 +1,6 @@
-"""[smtp] pin_sha256: a relay with a certificate no CA of the box signed
-(self-signed, or a private CA) is accepted by its public key, and only by
-it."""
+"""How a relay is known: [smtp] pin_sha256 (a certificate no CA of the box
+signed, accepted by its public key, and only by it), and an address in its
+certificate when the URL names it by address."""
 import base64
 import hashlib
 import subprocess
@@ -62,3 +62,21 @@ def test_a_pin_needs_tls_and_the_right_form(box):
                    "pin_sha256 = sha256//abc\n")
     r = box.run("flush")
     assert r.returncode == 78 and "not base64 SHA-256" in r.stderr
+
+
+def test_a_relay_named_by_its_address_is_verified_by_it(box, smtp_server,
+                                                        smtp_pki):
+    """smtps://127.0.0.1 with 127.0.0.1 in the certificate's
+    subjectAltName: accepted by every build (mbedTLS 2.28 checked DNS
+    names only; cross/patches/mbedtls-ip-san.patch)."""
+    srv = smtp_server(tls="implicit", pki=smtp_pki)
+    assert "127.0.0.1" in srv.url
+    box.write_conf("[smtp]\nurl = %s\ntls = required\ntimeout = 3\n"
+                   "ca_file = %s\n" % (srv.url, smtp_pki.ca))
+    box.initdb()
+    box.add_pdf("a.pdf")
+    box.add(pdf_path="a.pdf")
+    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    r = box.run("flush", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert len(srv.messages()) == 1
