@@ -268,6 +268,7 @@ test_spool_lock_is_exclusive_and_tmp_cleaned(void **state)
 	assert_int_equal(spool_file_create(&s, &f, &err), 0);
 	fputs("partial", f.fp);
 	fclose(f.fp);
+	free(f.iobuf);		/* the writer's, gone with it */
 	assert_int_equal(count_entries("tmp"), 1);
 	assert_int_equal(spool_clean_tmp(&s, &err), 1);
 	assert_int_equal(count_entries("tmp"), 0);
