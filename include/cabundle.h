@@ -1,8 +1,9 @@
 /*
  * cabundle.h - the CA certificates the binary carries, for a box that has
- * no bundle of its own (a BusyBox image without /etc/ssl): the PEM file of
- * the build machine's ca-certificates, gzipped at build time
- * (scripts/ca2c.sh, make CA_BUNDLE=FILE; CA_BUNDLE= builds without).
+ * no bundle of its own (a BusyBox image without /etc/ssl): the
+ * certificates of the build machine's ca-certificates, as DER, gzipped at
+ * build time (scripts/ca2c.sh, make CA_BUNDLE=FILE; CA_BUNDLE= builds
+ * without), made PEM again by cabundle_pem().
  *
  * It is the last resort: a configured ca_file comes first, then the bundle
  * libcurl finds on the box, which its owner keeps up to date; the carried

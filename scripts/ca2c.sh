@@ -1,8 +1,10 @@
 #!/bin/sh
 # ca2c.sh [BUNDLE] - writes C source for the CA bundle the binary carries
-# (cabundle.h): the PEM certificates of BUNDLE (Debian's ca-certificates,
-# /etc/ssl/certs/ca-certificates.crt) without its comments, gzipped.  No
-# BUNDLE, or an empty name: the binary carries none.
+# (cabundle.h): the certificates of BUNDLE (Debian's ca-certificates,
+# /etc/ssl/certs/ca-certificates.crt) as DER, each after its length in two
+# bytes (big-endian), gzipped: 14 KiB less than the PEM text gzipped.
+# cabundle_pem() turns them back into PEM, 64 characters a line, whose
+# length is cabundle_pem_len.  No BUNDLE, or an empty name: none carried.
 set -eu
 
 bundle=${1:-}
@@ -23,10 +25,32 @@ sed -n '/^-----BEGIN CERTIFICATE-----/,/^-----END CERTIFICATE-----/p' \
     "$bundle" > "$tmp"
 count=$(grep -c '^-----BEGIN CERTIFICATE-----' "$tmp" || true)
 [ "$count" -gt 0 ] || { echo "ca2c: no certificate in $bundle" >&2; exit 1; }
-pem_len=$(wc -c < "$tmp")
+dir=$(mktemp -d)
+trap 'rm -f "$tmp"; rm -rf "$dir"' EXIT
+# One file of base64 per certificate, then each decoded to DER.
+awk -v d="$dir" '/^-----BEGIN CERTIFICATE-----/ { n++; next }
+    /^-----END CERTIFICATE-----/ { next }
+    { print > (d "/" n ".b64") }' "$tmp"
+pem_len=0
+: > "$dir/all"
+i=1
+while [ "$i" -le "$count" ]; do
+	base64 -d < "$dir/$i.b64" > "$dir/$i.der"
+	n=$(wc -c < "$dir/$i.der")
+	[ "$n" -gt 0 ] && [ "$n" -lt 65536 ] ||
+	    { echo "ca2c: certificate $i: $n bytes" >&2; exit 1; }
+	# shellcheck disable=SC2059
+	printf "\\$(printf %o $((n / 256)))\\$(printf %o $((n % 256)))" \
+	    >> "$dir/all"
+	cat "$dir/$i.der" >> "$dir/all"
+	# The PEM cabundle_pem() makes of it: header, lines of 64, footer.
+	b64=$(( (n + 2) / 3 * 4 ))
+	pem_len=$((pem_len + 28 + b64 + (b64 + 63) / 64 + 26))
+	i=$((i + 1))
+done
 echo 'const unsigned char cabundle_gz[] = {'
-gzip -9n < "$tmp" | od -An -v -tu1 | sed -e 's/  */,/g' -e 's/^,/\t/' \
-    -e 's/$/,/'
+gzip -9n < "$dir/all" | od -An -v -tu1 | sed -e 's/  */,/g' \
+    -e 's/^,/\t/' -e 's/$/,/'
 echo '};'
 echo 'const size_t cabundle_gz_len = sizeof(cabundle_gz);'
 echo "const size_t cabundle_pem_len = $pem_len;"
