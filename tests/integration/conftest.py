@@ -144,6 +144,19 @@ class Box:
             f.write(pdfgen.make_pdf(text, size))
         return path
 
+    def spool_due(self, n=1, pdf_size=0, **cols):
+        """initdb, n due reports each with its stored PDF (r<i>.pdf), and
+        a send that spools them; returns the reports' ids."""
+        self.initdb()
+        ids = []
+        for i in range(n):
+            self.add_pdf("r%d.pdf" % i, size=pdf_size + i if pdf_size
+                         else 0)
+            ids.append(self.add(pdf_path="r%d.pdf" % i, **cols))
+        r = self.run("send", "--now", NOW_ARG)
+        assert r.returncode == 0, r.stderr
+        return ids
+
     def rows(self):
         c = self.connect()
         try:

@@ -19,11 +19,7 @@ def closed_port():
 def queued(box, url, fallback, n=2):
     box.write_conf("[smtp]\nurl = %s\nfallback_url = %s\ntls = none\n"
                    "timeout = 3\n" % (url, fallback))
-    box.initdb()
-    for i in range(n):
-        box.add_pdf("r%d.pdf" % i)
-        box.add(pdf_path="r%d.pdf" % i)
-    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    box.spool_due(n)
 
 
 def test_an_unreachable_relay_falls_back(box, smtp_server):

@@ -11,10 +11,7 @@ from smtpfixture import smtp_server  # noqa: F401
 def queued(box, srv_url, extra=""):
     box.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 3\n%s"
                    % (srv_url, extra))
-    box.initdb()
-    box.add_pdf("a.pdf")
-    box.add(pdf_path="a.pdf")
-    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    box.spool_due(1)
 
 
 def ehlo_names(srv):

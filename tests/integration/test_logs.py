@@ -17,10 +17,7 @@ LINE = re.compile(
 
 def queued(box, srv, **cols):
     box.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 3\n" % srv.url)
-    box.initdb()
-    box.add_pdf("a.pdf")
-    box.add(pdf_path="a.pdf", **cols)
-    assert box.run("send", "--now", NOW_ARG).returncode == 0
+    box.spool_due(1, **cols)
 
 
 def events(text):

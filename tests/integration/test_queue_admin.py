@@ -13,12 +13,7 @@ LATER = "2026-11-23T09:00:00Z"
 
 def spooled(box, srv, n=2, **cols):
     box.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 3\n" % srv.url)
-    box.initdb()
-    for i in range(n):
-        box.add_pdf("r%d.pdf" % i, size=2000 + i)
-        box.add(pdf_path="r%d.pdf" % i, **cols)
-    r = box.run("send", "--now", NOW_ARG)
-    assert r.returncode == 0, r.stderr
+    box.spool_due(n, pdf_size=2000, **cols)
     return messages(box)
 
 
