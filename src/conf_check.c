@@ -13,29 +13,31 @@
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "conf.h"
 #include "conf_parse.h"
+#include "os_perm.h"
 #include "timeutil.h"
 
 int
 conf_check_secret_file(const char *path, const char *what, struct buf *err)
 {
-	struct stat st;
+	char why[OS_PERM_WHY_MAX], fix[OS_PERM_FIX_MAX];
 
-	if (stat(path, &st) == -1) {
+	/* why completes "is": on POSIX the message stays the one users
+	 * and tests know, "... is accessible by group or others (mode
+	 * 0644); chmod 600 it". */
+	switch (os_perm_private(path, why, sizeof(why), fix, sizeof(fix))) {
+	case 0:
+		return 0;
+	case 1:
+		buf_printf(err, "%s '%s' is %s; %s", what, path, why, fix);
+		return -1;
+	default:
 		buf_printf(err, "%s '%s': %s", what, path, strerror(errno));
 		return -1;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		buf_printf(err, "%s '%s' is accessible by group or others "
-		    "(mode %04o); chmod 600 it", what, path,
-		    (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
 }
 
 /*
