@@ -1,6 +1,14 @@
 # arch.sh - sourced with $arch set: the toolchain of each target.  The C
 # compiler is Debian's musl wrapper; no *-linux-musl-ar exists, so the
-# binutils are the GNU cross ones.
+# binutils are the GNU cross ones.  win64 is MinGW-w64 (libraries only so
+# far: cross/build-libs.sh win64), with Schannel for TLS.
+# WIN_SYS_LIBS: the Windows import libraries a program linked against
+# win64's libraries needs after them (curl's configure LIBS, which
+# build-libs.sh checks): bcrypt (random numbers, hashes), crypt32
+# (certificates, the store), ws2_32 (sockets), advapi32 (CryptoAPI; gcc
+# links it by default, named for -nodefaultlibs).  No secur32: curl loads
+# the SSPI DLL at run time.  Empty for the others.
+WIN_SYS_LIBS=
 case "$arch" in
 x86_64)
 	CC=x86_64-linux-musl-gcc BINUTILS=x86_64-linux-gnu
@@ -14,8 +22,18 @@ armhf)
 	CC=arm-linux-musleabihf-gcc BINUTILS=arm-linux-gnueabihf
 	HOST=arm-linux-musleabihf QEMU=qemu-arm-static ARCH_CFLAGS=
 	OPENSSL_TARGET=linux-armv4 ;;
+win64)
+	# Debian's gcc-mingw-w64-x86-64 (win32 threads: no winpthread DLL
+	# to carry).  Wine's 64-bit loader runs the tests, named in full:
+	# with armhf a foreign architecture, installing "wine" lets
+	# wine64's Recommends pull wine32:armhf, and /usr/bin/wine then
+	# prefers that ARM loader ("Exec format error").
+	CC=x86_64-w64-mingw32-gcc BINUTILS=x86_64-w64-mingw32
+	HOST=x86_64-w64-mingw32 QEMU=/usr/lib/wine/wine64 ARCH_CFLAGS=
+	OPENSSL_TARGET=mingw64
+	WIN_SYS_LIBS="-lbcrypt -ladvapi32 -lcrypt32 -lws2_32" ;;
 *)
-	echo "arch \"$arch\": x86_64, aarch64 or armhf" >&2
+	echo "arch \"$arch\": x86_64, aarch64, armhf or win64" >&2
 	exit 2 ;;
 esac
 AR=$BINUTILS-ar RANLIB=$BINUTILS-ranlib STRIP=$BINUTILS-strip
@@ -37,8 +55,20 @@ SQLITE_OPTIONS="-DSQLITE_THREADSAFE=2 -DSQLITE_OMIT_LOAD_EXTENSION
 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0
 -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE
 -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_USE_ALLOCA -DSQLITE_TEMP_STORE=2
--DSQLITE_ENABLE_API_ARMOR -DHAVE_USLEEP=1 -DHAVE_LOCALTIME_R=1
--DHAVE_GMTIME_R=1 -DHAVE_STRCHRNUL=1 -DHAVE_FDATASYNC=1"
+-DSQLITE_ENABLE_API_ARMOR"
+case "$arch" in
+win64)
+	# Not what musl has: MinGW-w64 has no strchrnul, localtime_r and
+	# gmtime_r only as inline wrappers under _POSIX_C_SOURCE, and usleep
+	# and fdatasync are read by os_unix.c alone (os_win.c sleeps with
+	# Sleep(), syncs with FlushFileBuffers()).  date.c takes the CRT's
+	# localtime_s instead; current_date() & co. take gmtime() under
+	# SQLite's mutex.
+	SQLITE_OPTIONS="$SQLITE_OPTIONS -DHAVE_LOCALTIME_S=1" ;;
+*)
+	SQLITE_OPTIONS="$SQLITE_OPTIONS -DHAVE_USLEEP=1 -DHAVE_LOCALTIME_R=1
+-DHAVE_GMTIME_R=1 -DHAVE_STRCHRNUL=1 -DHAVE_FDATASYNC=1" ;;
+esac
 # One line each: configure scripts choke on line breaks.
 CROSS_CFLAGS=$(echo $CROSS_CFLAGS)
 SQLITE_OPTIONS=$(echo $SQLITE_OPTIONS)

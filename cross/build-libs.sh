@@ -1,9 +1,11 @@
 #!/bin/sh
 # build-libs.sh ARCH [LIBRARY...] - builds the libraries of the static
-# binary for ARCH (x86_64, aarch64, armhf) from the unpacked Debian sources
-# of build/cross/src, with only what sendreports uses, into
+# binary for ARCH (x86_64, aarch64, armhf, win64) from the unpacked Debian
+# sources of build/cross/src, with only what sendreports uses, into
 # build/cross/ARCH/prefix (TLS=openssl: build/cross/ARCH-openssl/prefix,
-# with OpenSSL in place of mbedTLS).  Each library leaves a stamp there,
+# with OpenSSL in place of mbedTLS).  win64's curl speaks TLS through
+# Schannel (TLS=schannel, its only choice), so that Windows' certificate
+# store is the one trusted.  Each library leaves a stamp there,
 # so a second run does nothing.  Naming LIBRARY (zlib, mbedtls, openssl,
 # curl, libharu, sqlite3, inih) builds only those.  Run from the top of
 # the tree; cross/cross.mk calls it.
@@ -14,7 +16,17 @@ shift
 only=$*
 top=$(pwd)
 src=$top/build/cross/src
-TLS=${TLS:-mbedtls}
+case "$arch" in
+win64) TLS=${TLS:-schannel} ;;
+*) TLS=${TLS:-mbedtls} ;;
+esac
+case "$arch:$TLS" in
+win64:schannel) ;;
+win64:* | *:schannel)
+	echo "build-libs: TLS=$TLS for $arch: win64 takes schannel, and" \
+	    "only it" >&2
+	exit 2 ;;
+esac
 if [ "$TLS" = openssl ]; then
 	out=$top/build/cross/$arch-openssl
 else
@@ -73,7 +85,20 @@ mbedtls_ip_patch=$top/cross/patches/mbedtls-ip-san.patch
 curl_patch=$top/cross/patches/curl-nohttp-pingpong.patch
 libharu_patch=$top/cross/patches/libharu-helvetica-only.patch
 
-if step zlib libz.a; then
+if [ "$arch" = win64 ] && step zlib libz.a; then
+	# zlib's configure knows no cross MinGW, and Debian's tarball has
+	# no win32/Makefile.gcc: the Makefile's libz.a, compiled as is (its
+	# zconf.h needs nothing configured on Windows).
+	mkdir -p "$out/obj/zlib"
+	for f in adler32 crc32 deflate infback inffast inflate inftrees \
+	    trees zutil compress uncompr gzclose gzlib gzread gzwrite; do
+		$CC $CFLAGS -c "$src/zlib/$f.c" -o "$out/obj/zlib/$f.o"
+	done
+	rm -f "$prefix/lib/libz.a"
+	$AR rcs "$prefix/lib/libz.a" "$out/obj/zlib/"*.o
+	cp "$src/zlib/zlib.h" "$src/zlib/zconf.h" "$prefix/include/"
+	done_step zlib
+elif step zlib libz.a; then
 	cp -a "$src/zlib" "$out/obj/zlib"
 	(cd "$out/obj/zlib" && ./configure --static --prefix="$prefix" \
 	    >/dev/null && make -j"$jobs" libz.a >/dev/null &&
@@ -123,11 +148,19 @@ if [ "$TLS" = openssl ] && step openssl "libssl.a libcrypto.a"; then
 	done_step openssl
 fi
 
-if [ "$TLS" = openssl ]; then
-	with_tls=--with-openssl=$prefix
-else
-	with_tls=--with-mbedtls=$prefix
-fi
+# win64: Schannel, which needs no CA file (Windows' store, unless the
+# program hands over CAINFO or CAINFO_BLOB), and Win32 threads for the
+# threaded resolver even where a winpthreads pthread.h is found.
+tls_opts="--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt
+--without-ca-path"
+case "$TLS" in
+openssl) with_tls=--with-openssl=$prefix ;;
+schannel)
+	with_tls=--with-schannel
+	tls_opts="--without-ca-bundle --without-ca-path --disable-pthreads" ;;
+*) with_tls=--with-mbedtls=$prefix ;;
+esac
+# shellcheck disable=SC2086
 if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
 	cp -a "$src/curl" "$out/obj/curl"
 	(cd "$out/obj/curl" &&
@@ -150,11 +183,14 @@ if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
 	    --without-libssh --without-nghttp2 --without-nghttp3 \
 	    --without-ngtcp2 --without-quiche --without-msh3 --without-hyper \
 	    --without-gssapi --without-libgsasl \
-	    "$with_tls" \
-	    --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
-	    --without-ca-path >configure.out 2>&1 || {
+	    "$with_tls" $tls_opts >configure.out 2>&1 || {
 		tail -n 30 configure.out >&2; exit 1; } &&
 	    grep -q "Protocols:.*SMTP SMTPS" configure.out &&
+	    { [ -z "$WIN_SYS_LIBS" ] ||
+	    grep -Eq "^ *LIBS: +$WIN_SYS_LIBS *\$" configure.out ||
+	    { echo "build-libs: curl wants other Windows libraries" \
+	    "than arch.sh's WIN_SYS_LIBS:" >&2
+	    grep -E "^ *LIBS:" configure.out >&2; exit 1; }; } &&
 	    make -C lib -j"$jobs" >/dev/null &&
 	    make -C lib install >/dev/null && make -C include install \
 	    >/dev/null)

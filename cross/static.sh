@@ -25,7 +25,7 @@ esac
 prefix=$top/build/cross/$name/prefix
 export TLS
 
-sh "$top/cross/toolchain.sh"
+sh "$top/cross/toolchain.sh" "$arch"
 # shellcheck disable=SC2086
 sh "$top/cross/fetch.sh" build/cross/src $extra
 sh "$top/cross/build-libs.sh" "$arch"
