@@ -89,7 +89,13 @@ PROG_LDFLAGS	+= -static -Wl,--gc-sections
 endif
 
 MAIN_SRC	:= src/main.c
-LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c)))
+# The platform layer (include/os_*.h) has a side per system: src/posix/,
+# or src/win/ for the Windows build (cross/windows.sh sets PLATFORM=win
+# and EXE=.exe).
+PLATFORM	?= posix
+EXE		?=
+LIB_SRC		:= $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*.c))) \
+		   $(sort $(wildcard src/$(PLATFORM)/*.c))
 MIGRATIONS	:= $(sort $(wildcard db/[0-9]*.sql))
 STATE_MIGRATIONS := $(sort $(wildcard db/state/[0-9]*.sql))
 LIB_OBJ		:= $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/gen/reports_sql.o \
@@ -100,7 +106,7 @@ ZONEINFO	?= /usr/share/zoneinfo
 # none.  Debian's ca-certificates, when the build machine has it.
 CA_BUNDLE	?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 MAIN_OBJ	:= $(BUILD)/main.o
-PROG		:= $(BUILD)/sendreports
+PROG		:= $(BUILD)/sendreports$(EXE)
 LIB		:= $(BUILD)/libsendreports.a
 
 UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))

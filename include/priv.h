@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "os_proc.h"
 
 #define PRIV_GROUPS_MAX	64
 

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "os_proc.h"
 
 /* Owner and mode setup_give() leaves as they are. */
 #define SETUP_KEEP_MODE	((mode_t)-1)

@@ -36,6 +36,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "os_proc.h"
 
 #define SPOOL_NAME_MAX	64
 #define SPOOL_MAGIC	"SENDREPORTS-SPOOL 1"

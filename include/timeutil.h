@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "os_time.h"
+
 #define TIME_DB_LEN	20	/* "YYYY-MM-DD HH:MM:SS" and its NUL */
 
 /*
@@ -64,8 +66,7 @@ const char	*time_zone_default_from(const char *tz, const char *localtime,
 
 /* While in a scope, the C library's local time is zone's (TZ is set). */
 struct time_zone_scope {
-	char	*old;
-	int	 had;
+	struct os_zone_saved	saved;
 };
 
 /* Enters zone ("UTC" or NULL: UTC).  0, or -1 for an unknown zone. */

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "os_libc.h"
 #include "utf8.h"
 
 #define ADDR_ITEM_SHOW	80	/* bytes of a bad item quoted in an error */

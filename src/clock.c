@@ -7,12 +7,11 @@
  * without the second row was recorded by an earlier version, which also
  * learnt from --now.
  */
-#include <sys/timex.h>
-
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
+#include "os_sys.h"
 #include "state.h"
 #include "timeutil.h"
 
@@ -33,13 +32,7 @@ clock_epoch(void)
 int
 clock_kernel_synced(void)
 {
-	struct timex tx;
-	int state;
-
-	memset(&tx, 0, sizeof(tx));	/* modes = 0: read only */
-	state = adjtimex(&tx);
-	return state != -1 && state != TIME_ERROR &&
-	    !(tx.status & STA_UNSYNC);
+	return os_clock_synced();
 }
 
 enum clock_hold

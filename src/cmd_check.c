@@ -28,6 +28,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "os_proc.h"
 #include "priv.h"
 #include "setup.h"
 #include "smtp.h"
@@ -105,10 +106,10 @@ check_spool(struct check_state *cs, const struct conf *c)
 	char detail[4200];
 	const char *dir = c->spool_dir;
 	struct stat st;
-	uid_t owner = geteuid();
+	uid_t owner = os_euid();
 
 	buf_init(&err, 1024);
-	if (geteuid() == 0 && c->run_user != NULL &&
+	if (os_is_superuser() && c->run_user != NULL &&
 	    check_conf_problem(c, "run user") == NULL &&
 	    priv_user_lookup(&u, c->run_user, 0, &err) == 0) {
 		owner = u.uid;
@@ -195,7 +196,7 @@ check_run_user(struct check_state *cs, const struct conf *c)
 		goto out;
 	}
 	buf_printf(&detail, "%s (uid %lu, gid %lu)%s", u.name,
-	    (unsigned long)u.uid, (unsigned long)u.user_gid, geteuid() == 0 ?
+	    (unsigned long)u.uid, (unsigned long)u.user_gid, os_is_superuser() ?
 	    ": every command but initdb and check runs as this user" :
 	    ": not root, so nothing is dropped");
 	check_report(cs, 1, 0, "run user", detail.data);

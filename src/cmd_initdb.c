@@ -29,6 +29,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "os_proc.h"
 #include "priv.h"
 #include "setup.h"
 #include "spool.h"
@@ -151,14 +152,14 @@ cmd_initdb(struct app *app, int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (geteuid() != 0 && owner.uid != geteuid()) {
+		if (!os_is_superuser() && owner.uid != os_euid()) {
 			log_warnx("initdb --owner %s: only root can give files "
 			    "to another user", owner_arg);
 			rc = EXIT_USAGE;
 			goto out;
 		}
 		have_owner = 1;
-	} else if (c->run_user != NULL && geteuid() == 0) {
+	} else if (c->run_user != NULL && os_is_superuser()) {
 		/* The files must be the user the commands will run as. */
 		if (priv_user_lookup(&owner, c->run_user, 0, &err) == -1) {
 			log_warnx("[run] user: %s", err.data);
@@ -187,7 +188,7 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	 * it to the service's user): the spool stays that user's, and so
 	 * does what initdb makes in it.
 	 */
-	if (!have_owner && geteuid() == 0 && stat(c->spool_dir, &st) == 0 &&
+	if (!have_owner && os_is_superuser() && stat(c->spool_dir, &st) == 0 &&
 	    st.st_uid != 0) {
 		spool_uid = st.st_uid;
 		spool_gid = st.st_gid;
@@ -198,7 +199,7 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	 * files (state.db) 0600.  Given to nobody, it must be this user's:
 	 * root would leave its files in a spool the commands refuse.
 	 */
-	if (spool_check(c->spool_dir, geteuid(), SPOOL_CHECK_FIX |
+	if (spool_check(c->spool_dir, os_euid(), SPOOL_CHECK_FIX |
 	    (have_owner || keep_spool_owner ? 0 : SPOOL_CHECK_OWNER),
 	    initdb_spool_problem, NULL) > 0) {
 		rc = EXIT_CONFIG;

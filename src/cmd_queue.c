@@ -21,6 +21,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "os_fs.h"
 #include "queue.h"
 #include "queue_admin.h"
 #include "spool.h"
@@ -37,7 +38,7 @@ queue_reason(struct spool *s, const char *name, struct buf *out)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s%s", name, QUEUE_REASON_SUFFIX);
-	if ((fd = openat(s->failedfd, path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = os_openat(s->failedfd, path, O_RDONLY | O_CLOEXEC, 0)) == -1)
 		return;
 	n = read(fd, text, sizeof(text) - 1);
 	close(fd);
@@ -66,8 +67,8 @@ queue_print(struct app *app, struct spool *s, const struct queue_entry *e,
 	buf_init(&rcpts, 64 * 1024);
 	buf_init(&err, 1024);
 	buf_init(&reason, 4096);
-	fd = openat(e->where == QUEUE_QUEUED ? s->queuefd : s->failedfd,
-	    e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = os_openat(e->where == QUEUE_QUEUED ? s->queuefd : s->failedfd,
+	    e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd != -1 && spool_read_envelope(fd, &env, &body, &err) == 0)
 		for (i = 0; i < env.nrcpts; i++)
 			buf_printf(&rcpts, "%s%s", i ? ", " : "",

@@ -32,6 +32,8 @@
 #include "exitcode.h"
 #include "log.h"
 #include "mime.h"
+#include "os_fs.h"
+#include "os_libc.h"
 #include "spool.h"
 #include "timeutil.h"
 

@@ -9,7 +9,6 @@
  * (conf_check_secret_file, for conf_load() and the password file).
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "conf_parse.h"
+#include "os_proc.h"
 #include "os_perm.h"
 #include "timeutil.h"
 
@@ -141,6 +141,7 @@ conf_validate(struct conf_parse *p)
 	struct conf *c = p->c;
 	char zone[TIME_ZONE_NAME_MAX];
 	int smtps = conf_url_is_smtps(c->smtp_url);
+	int known;
 
 	if (c->timezone == NULL) {
 		/* No [mail] timezone: the box's, never a guess of ours. */
@@ -201,9 +202,11 @@ conf_validate(struct conf_parse *p)
 	    "pin_sha256"), "[smtp] pin_sha256 needs TLS: set tls = required "
 	    "or use smtps://") == -1)
 		return -1;
-	if (c->run_user != NULL && getpwnam(c->run_user) == NULL &&
-	    conf_problem(p, "run user", conf_key_line(p, "run", "user"),
-	    "[run] user \"%s\": no such user on this box", c->run_user) == -1)
+	if (c->run_user != NULL && (known = os_user_exists(c->run_user)) !=
+	    1 && conf_problem(p, "run user", conf_key_line(p, "run", "user"),
+	    known == 0 ? "[run] user \"%s\": no such user on this box" :
+	    "[run] user \"%s\": this system does not switch users: run the "
+	    "task as that account instead", c->run_user) == -1)
 		return -1;
 	if (c->backoff_max_s < c->backoff_min_s &&
 	    conf_problem(p, "retry", conf_key_line(p, "retry", "backoff_max"),

@@ -1,23 +1,18 @@
 /*
  * daemon.c - the tick loop as a service (daemon.h).
  *
- * Signals: the handlers only set flags.  The signals are blocked except
- * while the loop sleeps in pselect() (which unblocks them atomically, so a
- * signal sent just before the sleep is not lost) and while a tick runs
- * (so SIGTERM can end a long send or flush after the item in hand: the
- * flags are checked between reports and between messages).  SA_RESTART
- * keeps a signal from failing the I/O it interrupts.
+ * Signals (os_proc.h): the handlers only set flags.  They are let in
+ * only while the loop sleeps (atomically, so a signal sent just before
+ * the sleep is not lost) and while a tick runs (so SIGTERM can end a long
+ * send or flush after the item in hand: the flags are checked between
+ * reports and between messages).
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/select.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,56 +26,12 @@
 #include "exitcode.h"
 #include "flush.h"
 #include "log.h"
+#include "os_fs.h"
+#include "os_proc.h"
 #include "send.h"
 #include "timeutil.h"
 
-static volatile sig_atomic_t daemon_stop;	/* SIGTERM, SIGINT */
-static volatile sig_atomic_t daemon_reload;	/* SIGHUP */
-static volatile sig_atomic_t daemon_flush_now;	/* SIGUSR1 */
-
-static void
-daemon_on_signal(int sig)
-{
-	switch (sig) {
-	case SIGTERM:
-	case SIGINT:
-		daemon_stop = 1;
-		break;
-	case SIGHUP:
-		daemon_reload = 1;
-		break;
-	case SIGUSR1:
-		daemon_flush_now = 1;
-		break;
-	}
-}
-
-/*
- * Installs the handlers and blocks the signals: *blocked is the mask with
- * them blocked, *sleepmask the one before (them unblocked).
- */
-static int
-daemon_signals(sigset_t *blocked, sigset_t *sleepmask)
-{
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	struct sigaction sa;
-	sigset_t block;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = daemon_on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (sigaction(sigs[i], &sa, NULL) == -1)
-			return -1;
-		sigaddset(&block, sigs[i]);
-	}
-	if (sigprocmask(SIG_BLOCK, &block, sleepmask) == -1)
-		return -1;
-	return sigprocmask(SIG_BLOCK, NULL, blocked);
-}
+static struct os_daemon_events daemon_ev;
 
 /*
  * Takes the pidfile: locked for as long as the daemon lives, so a stale
@@ -95,14 +46,13 @@ daemon_pidfile_lock(const char *path)
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0644)) == -1) {
+	if ((fd = os_open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0644)) == -1) {
 		log_warn("pidfile %s", path);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK) {
-			n = pread(fd, pid, sizeof(pid) - 1, 0);
+			n = os_pread(fd, pid, sizeof(pid) - 1, 0);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
 			log_warnx("another daemon is running (pid %s, "
@@ -125,82 +75,11 @@ daemon_pidfile_write(int fd, const char *path)
 	int n;
 
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n) {
+	if (ftruncate(fd, 0) == -1 || os_pwrite(fd, pid, (size_t)n, 0) != n) {
 		log_warn("pidfile %s: write", path);
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * Detaches: the caller's process waits until the daemon reports that it
- * is running (pidfile written), so `start-stop-daemon` and init scripts
- * get a true exit status.  Returns in the daemon with *report_fd the pipe
- * to write the outcome byte to; never returns in the parent.
- */
-static int
-daemon_detach(int *report_fd)
-{
-	int p[2], status;
-	unsigned char code;
-	pid_t pid;
-	ssize_t n;
-
-	if (pipe(p) == -1) {
-		log_warn("daemon: pipe");
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		log_warn("daemon: fork");
-		return -1;
-	}
-	if (pid > 0) {
-		/* The caller: wait for the daemon's word, then go. */
-		close(p[1]);
-		do
-			n = read(p[0], &code, 1);
-		while (n == -1 && errno == EINTR);
-		waitpid(pid, &status, 0);	/* the intermediate child */
-		_exit(n == 1 ? code : EXIT_OSERR);
-	}
-	close(p[0]);
-	if (setsid() == -1)
-		_exit(EXIT_OSERR);
-	/* Fork again: the daemon is no session leader, so it can never
-	 * acquire a controlling terminal. */
-	if ((pid = fork()) == -1)
-		_exit(EXIT_OSERR);
-	if (pid > 0)
-		_exit(EXIT_OK);
-	if (chdir("/") == -1)
-		_exit(EXIT_OSERR);
-	*report_fd = p[1];
-	return 0;
-}
-
-/* Tells the waiting parent how the start went; closes the pipe. */
-static void
-daemon_report(int *report_fd, int code)
-{
-	unsigned char c = (unsigned char)code;
-	int fd;
-
-	if (*report_fd < 0)
-		return;
-	if (code == EXIT_OK) {
-		/* From now on stdio is nobody's: syslog has the logs. */
-		if ((fd = open("/dev/null", O_RDWR)) != -1) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-	}
-	while (write(*report_fd, &c, 1) == -1 && errno == EINTR)
-		;
-	close(*report_fd);
-	*report_fd = -1;
 }
 
 /*
@@ -282,18 +161,18 @@ daemon_tick(const struct conf *conf, int flush_only, int force)
 		memset(&so, 0, sizeof(so));
 		so.now = time(NULL);
 		so.clock_by = "daemon";
-		so.stop = &daemon_stop;
+		so.stop = &daemon_ev.stop;
 		send_run(conf, &so, NULL, NULL, &sr);
 		if (sr.queued || sr.given_up)
 			log_info("send: %u queued, %u given up, %u deferred",
 			    sr.queued, sr.given_up, sr.deferred);
 	}
-	if (daemon_stop)
+	if (daemon_ev.stop)
 		return;
 	memset(&fo, 0, sizeof(fo));
 	fo.now = time(NULL);
 	fo.force = force;
-	fo.stop = &daemon_stop;
+	fo.stop = &daemon_ev.stop;
 	flush_run(conf, &fo, NULL, NULL, &fr);
 }
 
@@ -315,14 +194,13 @@ daemon_next_wake(const struct conf *conf, long interval, time_t now)
 int
 daemon_run(struct app *app, const struct daemon_options *opt)
 {
-	sigset_t blocked, sleepmask;
-	struct timespec ts;
 	char *conf_path = NULL;
 	time_t now, wake;
-	int pidfd = -1, report_fd = -1, rc = EXIT_OK, flush_only;
+	long nap;
+	int pidfd = -1, rc = EXIT_OK, flush_only;
 
 	/* Reloads after chdir("/") need the configuration's full path. */
-	if (app->conf.path && (conf_path = realpath(app->conf.path, NULL)) ==
+	if (app->conf.path && (conf_path = os_realpath(app->conf.path)) ==
 	    NULL) {
 		log_warn("configuration %s", app->conf.path);
 		return EXIT_CONFIG;
@@ -330,11 +208,11 @@ daemon_run(struct app *app, const struct daemon_options *opt)
 	if (opt->background && !app->conf.syslog)
 		log_warnx("daemon: running in the background with [log] "
 		    "syslog = no: nothing will be logged");
-	if (opt->background && daemon_detach(&report_fd) == -1) {
+	if (opt->background && os_daemon_detach() == -1) {
 		rc = EXIT_OSERR;
 		goto out;
 	}
-	if (daemon_signals(&blocked, &sleepmask) == -1) {
+	if (os_daemon_events_init(&daemon_ev) == -1) {
 		log_warn("daemon: signals");
 		rc = EXIT_OSERR;
 		goto out;
@@ -351,28 +229,28 @@ daemon_run(struct app *app, const struct daemon_options *opt)
 			goto out;
 		}
 	}
-	daemon_report(&report_fd, EXIT_OK);
+	os_daemon_report(EXIT_OK);
 	log_info("daemon: started (pid %ld, a tick every %ld s)",
 	    (long)getpid(), opt->interval_s);
 
 	flush_only = 0;
-	while (!daemon_stop) {
-		if (daemon_reload) {
-			daemon_reload = 0;
+	while (!daemon_ev.stop) {
+		if (daemon_ev.reload) {
+			daemon_ev.reload = 0;
 			daemon_reload_conf(app, conf_path);
 		}
 		/* Let signals in while the tick runs: SIGTERM must be able
 		 * to end a long run after the item in hand. */
-		sigprocmask(SIG_SETMASK, &sleepmask, NULL);
+		os_daemon_unblock();
 		daemon_tick(&app->conf, flush_only, flush_only);
-		sigprocmask(SIG_SETMASK, &blocked, NULL);
+		os_daemon_block();
 		flush_only = 0;
 		/* Sleep until the next tick or a signal, whichever first. */
 		for (;;) {
-			if (daemon_stop || daemon_reload)
+			if (daemon_ev.stop || daemon_ev.reload)
 				break;
-			if (daemon_flush_now) {
-				daemon_flush_now = 0;
+			if (daemon_ev.flush_now) {
+				daemon_ev.flush_now = 0;
 				flush_only = 1;
 				log_info("daemon: SIGUSR1: flushing now");
 				break;
@@ -382,18 +260,16 @@ daemon_run(struct app *app, const struct daemon_options *opt)
 			    now);
 			/* Sleep in pieces no longer than the interval, so a
 			 * clock stepped by NTP is noticed within one. */
-			ts.tv_sec = wake - now;
-			if (ts.tv_sec > opt->interval_s)
-				ts.tv_sec = opt->interval_s;
-			ts.tv_nsec = 0;
-			if (pselect(0, NULL, NULL, NULL, &ts, &sleepmask) == 0 &&
-			    time(NULL) >= wake)
+			nap = (long)(wake - now);
+			if (nap > opt->interval_s)
+				nap = opt->interval_s;
+			if (os_daemon_sleep(nap) == 0 && time(NULL) >= wake)
 				break;
 		}
 	}
 	log_info("daemon: stopping (signal)");
 out:
-	daemon_report(&report_fd, rc);
+	os_daemon_report(rc);
 	if (pidfd != -1) {
 		/* Unlink while still holding the lock: a new daemon that
 		 * took the file meanwhile would hold a different inode. */

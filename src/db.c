@@ -16,7 +16,6 @@
  * EXTRA makes durable (it syncs the directory after it).
  */
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +29,7 @@
 #include "db_internal.h"
 #include "log.h"
 #include "migrations.h"
+#include "os_fs.h"
 #include "table.h"
 
 enum db_status
@@ -107,9 +107,7 @@ db_put_syserr(sqlite3 *h, int rc, struct buf *err)
 static void
 db_put_rofs(const char *path, struct buf *err)
 {
-	struct statvfs vfs;
-
-	if (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) &&
+	if (os_fs_readonly(path) == 1 &&
 	    strstr(err->data, "read-only") == NULL)
 		buf_puts(err, " (read-only file system)");
 }

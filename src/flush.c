@@ -3,7 +3,6 @@
  * connection, the queue's pause, and the loop over the messages; what
  * becomes of each is flush_outcome.c's (flush_run.h).
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include "feedback.h"
 #include "flush_run.h"
 #include "log.h"
+#include "os_fs.h"
 #include "smtpconf.h"
 #include "state.h"
 
@@ -184,7 +184,6 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 {
 	struct spool_envelope env;
 	struct smtp_outcome out;
-	struct stat st, now_st;
 	struct buf err;
 	enum smtp_status ss;
 	enum db_status ds;
@@ -194,21 +193,19 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 	memset(&env, 0, sizeof(env));
 	smtp_outcome_init(&out);
 	buf_init(&err, FLUSH_ERR_MAX);
-	fd = openat(f->spool.queuefd, e->name, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW);
+	fd = os_openat(f->spool.queuefd, e->name, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW, 0);
 	if (fd == -1)
 		goto out;	/* delivered by another flush meanwhile */
 	/* The claim: another flush holding it is delivering it. */
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 		f->res->busy++;
 		flush_tell(f, e->name, NULL, "busy", 0, NULL, 0);
 		goto out;
 	}
 	/* Claimed, but maybe only after the other flush was done with it:
 	 * it must still be this very file in queue/. */
-	if (fstat(fd, &st) == -1 || fstatat(f->spool.queuefd, e->name,
-	    &now_st, AT_SYMLINK_NOFOLLOW) == -1 || st.st_ino != now_st.st_ino ||
-	    st.st_dev != now_st.st_dev)
+	if (os_fd_is(fd, f->spool.queuefd, e->name) != 1)
 		goto out;
 	if (e->failed) {
 		rc = flush_finish_failed(f, e);

@@ -4,7 +4,6 @@
  * commit), deferred, or given up and moved to failed/; and the log line
  * of each, with the fields log tools parse.
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -18,6 +17,7 @@
 #include "feedback.h"
 #include "flush_run.h"
 #include "log.h"
+#include "os_fs.h"
 #include "state.h"
 
 /* The longest list of recipients a log line gives in full. */
@@ -89,7 +89,7 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 
 	snprintf(rname, sizeof(rname), "%s%s", name, QUEUE_REASON_SUFFIX);
 	snprintf(tname, sizeof(tname), ".%s.tmp", rname);
-	fd = openat(f->spool.failedfd, tname, O_WRONLY | O_CREAT | O_TRUNC |
+	fd = os_openat(f->spool.failedfd, tname, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
 		buf_printf(err, "spool: failed/%s: %s", tname, strerror(errno));
@@ -98,17 +98,17 @@ flush_move_failed(struct flush_ctx *f, const char *name, const char *why,
 		return -1;
 	}
 	fprintf(fp, "%s\n%s\n", f->now, why);
-	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
+	if (fflush(fp) == EOF || os_fsync(fileno(fp)) == -1) {
 		buf_printf(err, "spool: failed/%s: %s", tname, strerror(errno));
 		fclose(fp);
-		unlinkat(f->spool.failedfd, tname, 0);
+		os_unlinkat(f->spool.failedfd, tname);
 		return -1;
 	}
 	fclose(fp);
-	if (renameat(f->spool.failedfd, tname, f->spool.failedfd, rname) ==
+	if (os_renameat(f->spool.failedfd, tname, f->spool.failedfd, rname) ==
 	    -1) {
 		buf_printf(err, "spool: failed/%s: %s", rname, strerror(errno));
-		unlinkat(f->spool.failedfd, tname, 0);
+		os_unlinkat(f->spool.failedfd, tname);
 		return -1;
 	}
 	return spool_move(&f->spool, f->spool.queuefd, f->spool.failedfd,
@@ -178,14 +178,14 @@ failed:
 	}
 	for (i = 0; recorded && i < f->ndone; i++) {
 		d = &f->done[i];
-		if (unlinkat(f->spool.queuefd, d->mark, 0) == -1 &&
+		if (os_unlinkat(f->spool.queuefd, d->mark) == -1 &&
 		    errno != ENOENT)
 			log_warn("spool: queue/%s: recorded, but not removed",
 			    d->mark);
 		else
 			removed = 1;
 	}
-	if (removed && fsync(f->spool.queuefd) == -1)
+	if (removed && os_dir_sync(f->spool.queuefd) == -1)
 		log_warn("spool: fsync queue/");
 	for (i = 0; i < f->ndone; i++) {
 		d = &f->done[i];
@@ -249,9 +249,9 @@ flush_delivered_now(struct flush_ctx *f, const char *name,
 		log_warnx("%s", err.data);
 		buf_reset(&err);
 	}
-	if (unlinkat(f->spool.queuefd, name, 0) == -1 && errno != ENOENT)
+	if (os_unlinkat(f->spool.queuefd, name) == -1 && errno != ENOENT)
 		log_warn("spool: queue/%s: delivered, but not removed", name);
-	else if (fsync(f->spool.queuefd) == -1)
+	else if (os_dir_sync(f->spool.queuefd) == -1)
 		log_warn("spool: fsync queue/");
 	if (queue_forget(&f->db, name, &err) != DB_OK)
 		log_warnx("%s", err.data);
@@ -283,7 +283,7 @@ flush_delivered(struct flush_ctx *f, const char *name, int fd, long tries,
 	flush_log(f, name, env, NULL, tries, "sent", out->reply.data);
 	f->res->delivered++;
 	snprintf(mark, sizeof(mark), ".%s%s", name, QUEUE_DELIVERED_SUFFIX);
-	if (refused.len == 0 && renameat(f->spool.queuefd, name,
+	if (refused.len == 0 && os_renameat(f->spool.queuefd, name,
 	    f->spool.queuefd, mark) == 0)
 		flush_batch_add(f, fd, name, mark, env, 0);
 	else {
@@ -311,29 +311,24 @@ flush_recover_marks(struct flush_ctx *f)
 	off_t body;
 	size_t len;
 	DIR *d;
-	int dfd, fd;
+	int fd;
 
 	buf_init(&err, FLUSH_ERR_MAX);
-	if ((dfd = dup(f->spool.queuefd)) == -1 ||
-	    (d = fdopendir(dfd)) == NULL) {
+	if ((d = os_dir_list(f->spool.queuefd)) == NULL) {
 		log_warn("spool: queue/");
-		if (dfd != -1)
-			close(dfd);
 		buf_release(&err);
 		return;
 	}
-	/* The copy shares its position with queue_scan()'s, at the end. */
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (!queue_is_delivered_mark(de->d_name))
 			continue;
 		len = strlen(de->d_name) - 1 - strlen(QUEUE_DELIVERED_SUFFIX);
 		snprintf(name, sizeof(name), "%.*s", (int)len, de->d_name + 1);
-		fd = openat(f->spool.queuefd, de->d_name, O_RDONLY |
-		    O_CLOEXEC | O_NOFOLLOW);
+		fd = os_openat(f->spool.queuefd, de->d_name, O_RDONLY |
+		    O_CLOEXEC | O_NOFOLLOW, 0);
 		if (fd == -1)
 			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 			close(fd);
 			continue;
 		}

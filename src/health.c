@@ -10,12 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "db.h"
 #include "health.h"
+#include "os_fs.h"
+#include "os_proc.h"
 #include "queue.h"
 #include "report.h"
 #include "spool.h"
@@ -169,7 +170,7 @@ health_spool(struct health_ctx *c, struct queue_list *q,
 	int rc = -1;
 
 	/* What the commands would refuse (main.c); root reads any spool. */
-	spool_check(c->conf->spool_dir, geteuid(), geteuid() != 0 ?
+	spool_check(c->conf->spool_dir, os_euid(), !os_is_superuser() ?
 	    SPOOL_CHECK_OWNER : 0, health_spool_problem, c);
 	buf_reset(&c->err);
 	if (spool_open(&s, c->conf->spool_dir, 0, &c->err) == -1) {
@@ -193,11 +194,8 @@ health_spool(struct health_ctx *c, struct queue_list *q,
 		goto out;
 	}
 	{
-		struct statvfs vfs;
-
 		/* Readable, but nothing can be spooled or delivered. */
-		if (statvfs(c->conf->spool_dir, &vfs) == 0 &&
-		    (vfs.f_flag & ST_RDONLY)) {
+		if (os_fs_readonly(c->conf->spool_dir) == 1) {
 			buf_printf(&c->msg, "the spool %s is on a read-only "
 			    "file system: nothing can be spooled, and flush "
 			    "cannot remove what it would deliver",
@@ -221,16 +219,13 @@ out:
 static void
 health_damaged(struct health_ctx *c, const char *path, enum db_status s)
 {
-	struct statvfs vfs;
-
 	if (access(path, R_OK) == -1 && errno == EACCES) {
 		buf_reset(&c->err);
 		buf_printf(&c->err, "%s: %s", path, strerror(EACCES));
 		health_unreadable(c, c->err.data);
 		return;
 	}
-	if (statvfs(c->conf->spool_dir, &vfs) == 0 &&
-	    (vfs.f_flag & ST_RDONLY)) {
+	if (os_fs_readonly(c->conf->spool_dir) == 1) {
 		/* A WAL database cannot even be read there: not damage. */
 		buf_printf(&c->msg, "the state database %s cannot be opened: "
 		    "the spool %s is on a read-only file system (%s)", path,

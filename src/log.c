@@ -1,13 +1,14 @@
 /*
- * log.c - diagnostics to stderr and syslog (OpenSMTPD's log.c pattern).
+ * log.c - diagnostics to stderr and the system's log, syslog or the
+ * Event Log (os_log.h; OpenSMTPD's log.c pattern).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <syslog.h>
 
 #include "log.h"
+#include "os_log.h"
 
 static enum log_level	log_stderr_level = LOG_LEVEL_WARNING;
 static enum log_level	log_syslog_level = LOG_LEVEL_INFO;
@@ -20,9 +21,9 @@ log_init(enum log_level stderr_level, int use_syslog,
 	log_stderr_level = stderr_level;
 	log_syslog_level = syslog_level;
 	if (use_syslog && !log_use_syslog)
-		openlog("sendreports", LOG_PID | LOG_NDELAY, LOG_MAIL);
+		os_log_open();
 	else if (!use_syslog && log_use_syslog)
-		closelog();
+		os_log_close();
 	log_use_syslog = use_syslog;
 }
 
@@ -30,19 +31,13 @@ void
 log_close(void)
 {
 	if (log_use_syslog)
-		closelog();
+		os_log_close();
 	log_use_syslog = 0;
 }
 
 static void __attribute__((format(printf, 3, 0)))
 log_vemit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
-	static const int prio[] = {
-		[LOG_LEVEL_ERROR] = LOG_ERR,
-		[LOG_LEVEL_WARNING] = LOG_WARNING,
-		[LOG_LEVEL_INFO] = LOG_INFO,
-		[LOG_LEVEL_DEBUG] = LOG_DEBUG,
-	};
 	int saved_errno = errno;
 	char line[1024];
 	int n;
@@ -57,7 +52,7 @@ log_vemit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		fflush(stderr);
 	}
 	if (log_use_syslog && level <= log_syslog_level)
-		syslog(prio[level], "%s", line);
+		os_log_line(level, line);
 	errno = saved_errno;
 }
 

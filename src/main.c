@@ -8,15 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include <curl/curl.h>
 #include <hpdf.h>
@@ -28,6 +24,7 @@
 #include "exitcode.h"
 #include "help.h"
 #include "log.h"
+#include "os_proc.h"
 #include "priv.h"
 #include "smtp.h"
 #include "spool.h"
@@ -102,19 +99,6 @@ usage(FILE *fp)
 	fprintf(fp, "\nThe configuration is -c FILE, else $SENDREPORTS_CONFIG, "
 	    "else " CONF_DEFAULT_PATH ".\n"
 	    "sendreports COMMAND --help tells a command's options.\n");
-}
-
-/* Makes sure descriptors 0-2 are open, so no file we open becomes one. */
-static void
-sanitize_stdfds(void)
-{
-	int fd;
-
-	do {
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	} while (fd >= 0 && fd <= 2);
-	if (fd > 2)
-		close(fd);
 }
 
 /* Whether a command's arguments ask for its help: --help or -h among them,
@@ -270,7 +254,7 @@ drop_privileges(const struct conf *c)
 	struct buf err;
 	int rc = EXIT_OK;
 
-	if (c->run_user == NULL || geteuid() != 0)
+	if (c->run_user == NULL || !os_is_superuser())
 		return EXIT_OK;
 	buf_init(&err, 1024);
 	if (priv_user_lookup(&u, c->run_user, 0, &err) == -1) {
@@ -311,9 +295,9 @@ refuse_spool(const struct conf *c, int cmd_flags)
 
 	if (!(cmd_flags & (CMD_SPOOL | CMD_SPOOL_READ)))
 		return EXIT_OK;
-	check = (cmd_flags & CMD_SPOOL) || geteuid() != 0 ?
+	check = (cmd_flags & CMD_SPOOL) || !os_is_superuser() ?
 	    SPOOL_CHECK_OWNER : 0;
-	return spool_check(c->spool_dir, geteuid(), check, log_spool_problem,
+	return spool_check(c->spool_dir, os_euid(), check, log_spool_problem,
 	    NULL) > 0 ? EXIT_CONFIG : EXIT_OK;
 }
 
@@ -354,19 +338,7 @@ main(int argc, char **argv)
 	const char *base;
 	int ch, rc;
 
-	sanitize_stdfds();
-	umask(077);
-#ifdef __linux__
-	/*
-	 * A password may be read (the configuration, the password file):
-	 * from here on no core dump, and no ptrace, /proc/PID/mem or
-	 * environ for the other processes of the user.  Dropping root to
-	 * [run] user does it too, but a command started as that user
-	 * would be dumpable.  Linux only.
-	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#endif
-	signal(SIGPIPE, SIG_IGN);
+	os_proc_init();
 	memset(&app, 0, sizeof(app));
 	buf_init(&err, 4096);
 

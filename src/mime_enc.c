@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "mime_enc.h"
+#include "os_fs.h"
 #include "utf8.h"
 
 /* A word longer than this is not folded but encoded (998 minus margin). */
@@ -481,8 +482,7 @@ mime_file_changed(int fd, const struct stat *before, off_t start,
 	if (!S_ISREG(before->st_mode))
 		return 0;
 	if (fstat(fd, &after) == 0 && after.st_size == before->st_size &&
-	    after.st_mtim.tv_sec == before->st_mtim.tv_sec &&
-	    after.st_mtim.tv_nsec == before->st_mtim.tv_nsec &&
+	    os_mtime_ns(&after) == os_mtime_ns(before) &&
 	    nread == before->st_size - start)
 		return 0;
 	buf_reset(err);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os_fs.h"
 #include "pdfstore.h"
 
 #define PDF_MAGIC	"%PDF-"
@@ -41,7 +42,7 @@ pdfstore_is_pdf(int fd)
 	ssize_t n;
 
 	do
-		n = pread(fd, head, sizeof(head), 0);
+		n = os_pread(fd, head, sizeof(head), 0);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
@@ -77,7 +78,7 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 		s = PDFSTORE_REFUSED;
 		goto out;
 	}
-	if ((root = realpath(dir, NULL)) == NULL) {
+	if ((root = os_realpath(dir)) == NULL) {
 		buf_printf(err, "PDF directory '%s': %s", dir,
 		    strerror(errno));
 		s = errno == ENOENT ? PDFSTORE_MISSING : PDFSTORE_IOERR;
@@ -91,7 +92,7 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 	}
 	/* Resolve every symbolic link, then require the result beneath the
 	 * resolved directory: a link is fine while it stays inside. */
-	if ((real = realpath(joined.data, NULL)) == NULL) {
+	if ((real = os_realpath(joined.data)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			buf_printf(err, "stored PDF \"%s\" is missing",
 			    pdf_path);
@@ -121,8 +122,8 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 	}
 	/* O_NOFOLLOW: the resolved path names no link; if one appears now,
 	 * someone swapped it in after realpath, and it is refused. */
-	if ((f = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
+	if ((f = os_open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0)) ==
+	    -1) {
 		buf_printf(err, "stored PDF \"%s\": %s", pdf_path,
 		    strerror(errno));
 		s = errno == ENOENT ? PDFSTORE_MISSING : errno == EIO ||
@@ -160,7 +161,7 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 		goto out;
 	}
 	/* Back to blocking reads for the streaming that follows. */
-	fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
+	os_set_blocking(f);
 	*fd = f;
 	*opened = st;
 	f = -1;
@@ -183,14 +184,15 @@ pdfstore_put(const char *dir, const char *src, const char *name,
 	const char *step = NULL;
 	ssize_t n;
 
-	if (strchr(name, '/') || (size_t)snprintf(tmp, sizeof(tmp),
-	    "%s/.%s.tmp", dir, name) >= sizeof(tmp) ||
+	if (strchr(name, '/') || strchr(name, '\\') ||
+	    (size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >=
+	    sizeof(tmp) ||
 	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >=
 	    sizeof(dst)) {
 		buf_printf(err, "PDF name \"%s\" is not usable", name);
 		return -1;
 	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((in = os_open(src, O_RDONLY, 0)) == -1) {
 		buf_printf(err, "cannot open '%s': %s", src, strerror(errno));
 		return -1;
 	}
@@ -200,13 +202,14 @@ pdfstore_put(const char *dir, const char *src, const char *name,
 		    " (it does not begin with %PDF-)");
 		goto out;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((dfd = os_dir_open(dir)) == -1) {
 		buf_printf(err, "PDF directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	out = os_openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (out == -1) {
-		buf_printf(err, "cannot create '%s': %s", tmp, strerror(errno));
+		buf_printf(err, "cannot create '%s/%s': %s", dir, tmp,
+		    strerror(errno));
 		goto out;
 	}
 	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
@@ -229,7 +232,7 @@ pdfstore_put(const char *dir, const char *src, const char *name,
 			off += w;
 		}
 	}
-	if (fsync(out) == -1) {
+	if (os_fsync(out) == -1) {
 		step = "fsync";
 		goto fail;
 	}
@@ -239,13 +242,13 @@ pdfstore_put(const char *dir, const char *src, const char *name,
 		goto fail;
 	}
 	out = -1;
-	if (rename(tmp, dst) == -1) {
+	if (os_renameat(dfd, tmp, dfd, name) == -1) {
 		step = "rename";
 		goto fail;
 	}
-	if (fsync(dfd) == -1) {
+	if (os_dir_sync(dfd) == -1) {
 		step = "fsync of the PDF directory";
-		unlink(dst);
+		os_unlinkat(dfd, name);
 		goto fail;
 	}
 	rc = 0;
@@ -253,13 +256,12 @@ pdfstore_put(const char *dir, const char *src, const char *name,
 fail:
 	buf_printf(err, "storing '%s' as '%s': %s: %s", src, dst, step,
 	    strerror(errno));
-	unlink(tmp);
+	os_unlinkat(dfd, tmp);
 out:
 	if (in != -1)
 		close(in);
 	if (out != -1)
 		close(out);
-	if (dfd != -1)
-		close(dfd);
+	os_dir_close(dfd);
 	return rc;
 }

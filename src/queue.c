@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os_fs.h"
 #include "queue.h"
 #include "timeutil.h"
 
@@ -97,22 +98,17 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 	struct stat st;
 	size_t cap = 0;
 	DIR *d;
-	int dfd, fd;
+	int dfd;
 
 	l->v = NULL;
 	l->n = l->ndelivered = 0;
 	dfd = where == QUEUE_QUEUED ? s->queuefd : s->failedfd;
-	/* fdopendir takes the descriptor: give it a copy. */
-	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+	if ((d = os_dir_list(dfd)) == NULL) {
 		buf_printf(err, "spool: cannot read '%s/%s': %s", s->path,
 		    where == QUEUE_QUEUED ? "queue" : "failed",
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
-	/* A copy shares its position with every earlier reader's. */
-	rewinddir(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (!queue_is_message(de->d_name)) {
 			if (queue_is_delivered_mark(de->d_name))
@@ -120,7 +116,7 @@ queue_scan(struct spool *s, enum queue_where where, struct queue_list *l,
 			continue;
 		}
 		/* Gone since readdir (delivered meanwhile): not listed. */
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		if (os_statat(dfd, de->d_name, &st) == -1 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (l->n == cap) {

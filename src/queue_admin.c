@@ -2,7 +2,6 @@
  * queue_admin.c - show, hold, release, delete and requeue one message of
  * the spool (queue_admin.h).
  */
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os_fs.h"
 #include "queue.h"
 #include "queue_admin.h"
 #include "state.h"
@@ -50,10 +50,10 @@ queue_locate(struct spool *s, const char *name, struct queue_entry *e,
 		return -1;
 	}
 	snprintf(e->name, sizeof(e->name), "%s", name);
-	if (fstatat(s->queuefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (os_statat(s->queuefd, name, &st) == 0 &&
 	    S_ISREG(st.st_mode))
 		e->where = QUEUE_QUEUED;
-	else if (fstatat(s->failedfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	else if (os_statat(s->failedfd, name, &st) == 0 &&
 	    S_ISREG(st.st_mode))
 		e->where = QUEUE_FAILED;
 	else {
@@ -89,13 +89,13 @@ queue_claim(struct spool *s, const struct queue_entry *e, struct buf *err)
 {
 	int fd;
 
-	fd = openat(queue_dirfd(s, e), e->name, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW);
+	fd = os_openat(queue_dirfd(s, e), e->name, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW, 0);
 	if (fd == -1) {
 		buf_printf(err, "%s: %s", e->name, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 		buf_printf(err, "%s is being delivered by a flush: try again "
 		    "in a moment", e->name);
 		close(fd);
@@ -148,7 +148,7 @@ queue_unlink_reason(struct spool *s, const char *name, struct buf *err)
 	char rname[SPOOL_NAME_MAX + 16];
 
 	snprintf(rname, sizeof(rname), "%s%s", name, QUEUE_REASON_SUFFIX);
-	if (unlinkat(s->failedfd, rname, 0) == -1 && errno != ENOENT) {
+	if (os_unlinkat(s->failedfd, rname) == -1 && errno != ENOENT) {
 		buf_printf(err, "spool: failed/%s: %s", rname,
 		    strerror(errno));
 		return -1;
@@ -205,7 +205,7 @@ queue_act(struct spool *s, struct db *db, enum queue_action a,
 	case QUEUE_RELEASE:
 		break;
 	case QUEUE_DELETE:
-		if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT) {
+		if (os_unlinkat(dfd, name) == -1 && errno != ENOENT) {
 			buf_printf(err, "spool: %s: %s", name,
 			    strerror(errno));
 			goto out;
@@ -213,7 +213,7 @@ queue_act(struct spool *s, struct db *db, enum queue_action a,
 		if ((e.where == QUEUE_FAILED &&
 		    queue_unlink_reason(s, name, err) == -1))
 			goto out;
-		if (fsync(dfd) == -1) {
+		if (os_dir_sync(dfd) == -1) {
 			buf_printf(err, "spool: fsync: %s", strerror(errno));
 			goto out;
 		}
@@ -222,7 +222,7 @@ queue_act(struct spool *s, struct db *db, enum queue_action a,
 		if (spool_move(s, s->failedfd, s->queuefd, name, err) == -1 ||
 		    queue_unlink_reason(s, name, err) == -1)
 			goto out;
-		if (fsync(s->failedfd) == -1) {
+		if (os_dir_sync(s->failedfd) == -1) {
 			buf_printf(err, "spool: fsync of failed/: %s",
 			    strerror(errno));
 			goto out;
@@ -272,8 +272,8 @@ queue_show(FILE *fp, struct spool *s, struct db *db, const char *name,
 	rc = QUEUE_ADMIN_IOERR;
 	if (queue_entry_state(db, &e, err) == -1)
 		goto out;
-	fd = openat(queue_dirfd(s, &e), name, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW);
+	fd = os_openat(queue_dirfd(s, &e), name, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW, 0);
 	if (fd == -1) {
 		buf_printf(err, "%s: %s", name, strerror(errno));
 		goto out;
@@ -311,8 +311,8 @@ queue_show(FILE *fp, struct spool *s, struct db *db, const char *name,
 
 		snprintf(rname, sizeof(rname), "%s%s", name,
 		    QUEUE_REASON_SUFFIX);
-		rfd = openat(s->failedfd, rname, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW);
+		rfd = os_openat(s->failedfd, rname, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW, 0);
 		if (rfd != -1 && (n = read(rfd, text, sizeof(text) - 1)) > 0) {
 			text[n] = '\0';
 			text[strcspn(text, "\n")] = ' ';
@@ -325,7 +325,7 @@ queue_show(FILE *fp, struct spool *s, struct db *db, const char *name,
 	}
 	/* The message's headers: what its reader will see first. */
 	fputc('\n', fp);
-	n = pread(fd, head, QUEUE_SHOW_HEAD, body);
+	n = os_pread(fd, head, QUEUE_SHOW_HEAD, body);
 	if (n > 0) {
 		head[n] = '\0';
 		if ((end = strstr(head, "\r\n\r\n")) != NULL)

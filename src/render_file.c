@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os_fs.h"
 #include "render_file.h"
 
 static int
@@ -45,18 +46,16 @@ int
 render_file_open(struct render_file *f, const char *path, struct buf *err)
 {
 	struct stat st;
-	mode_t mode, mask;
+	mode_t mode;
 	size_t n;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
 	f->path = path;
-	if (lstat(path, &st) == -1) {
+	if (os_lstat(path, &st) == -1) {
 		if (errno != ENOENT)
 			return render_file_fail(f, err, strerror(errno));
-		mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
+		mode = os_new_file_mode();
 	} else if (S_ISREG(st.st_mode)) {
 		/* Replacing a file the user could not write would be a
 		 * surprise, even where the directory allows it. */
@@ -65,8 +64,7 @@ render_file_open(struct render_file *f, const char *path, struct buf *err)
 		mode = st.st_mode & 0777;
 	} else if (S_ISCHR(st.st_mode)) {
 		/* A device is written, never replaced: /dev/null, a tty. */
-		f->fd = open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		f->fd = os_open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW, 0);
 		if (f->fd == -1)
 			return render_file_fail(f, err, strerror(errno));
 		if (fstat(f->fd, &st) == -1 || !S_ISCHR(st.st_mode)) {
@@ -94,7 +92,7 @@ render_file_open(struct render_file *f, const char *path, struct buf *err)
 		f->tmp = NULL;
 		return render_file_fail(f, err, strerror(e));
 	}
-	if (fchmod(f->fd, mode) == -1) {
+	if (os_fchmod(f->fd, mode) == -1) {
 		int e = errno;
 
 		render_file_abort(f);
@@ -134,13 +132,15 @@ render_file_sync_dir(const char *path)
 		dir = strdup(".");
 	else if (slash == path)
 		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
+	else if ((dir = malloc((size_t)(slash - path) + 1)) != NULL) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
 	if (dir == NULL)
 		return;
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(fd);
-		close(fd);
+	if ((fd = os_dir_open(dir)) != -1) {
+		os_dir_sync(fd);
+		os_dir_close(fd);
 	}
 	free(dir);
 }
@@ -158,7 +158,7 @@ render_file_commit(struct render_file *f, struct buf *err)
 	}
 	/* Written to the disk before it takes the target's name: a crash
 	 * leaves the old file or the new one, never half of one. */
-	if (fsync(fd) == -1) {
+	if (os_fsync(fd) == -1) {
 		e = errno;
 		close(fd);
 		goto fail;
@@ -167,7 +167,7 @@ render_file_commit(struct render_file *f, struct buf *err)
 		e = errno;
 		goto fail;
 	}
-	if (rename(f->tmp, f->path) == -1) {
+	if (os_rename(f->tmp, f->path) == -1) {
 		e = errno;
 		goto fail;
 	}

@@ -46,6 +46,7 @@
 #include "db.h"
 #include "feedback.h"
 #include "log.h"
+#include "os_fs.h"
 #include "pdfstore.h"
 #include "report.h"
 #include "send.h"

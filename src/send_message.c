@@ -20,12 +20,16 @@
 #include "db.h"
 #include "log.h"
 #include "mime.h"
+#include "os_fs.h"
 #include "render.h"
 #include "report.h"
 #include "send.h"
 #include "send_run.h"
 #include "spool.h"
 #include "timeutil.h"
+
+/* Tells apart the fallback PDFs of one run in tmp/. */
+static unsigned	send_render_count;
 
 /* The JSON of report r, loaded only when the fallback needs it. */
 static enum db_status
@@ -92,15 +96,17 @@ send_fallback(struct send_run *run, const struct report *r, struct buf *why,
 	ro.now = run->opt->now;
 	ro.font_path = run->conf->font;
 	ro.max_pages = run->conf->max_pages;
-	if (buf_printf(&path, "%s/tmp/render.%ld.pdf", run->spool.path,
-	    (long)getpid()) == -1) {
+	/* A name of its own per report: on Windows the last one's may
+	 * still be there, removed while open. */
+	if (buf_printf(&path, "%s/tmp/render.%ld.%u.pdf", run->spool.path,
+	    (long)getpid(), send_render_count++) == -1) {
 		step = send_defer(run, r, "spool path too long");
 		goto out;
 	}
 	rs = render_report(run->db.h, full.report_data, &ro, path.data, &err);
 	switch (rs) {
 	case RENDER_OK:
-		if ((*pdf_fd = open(path.data, O_RDONLY | O_CLOEXEC)) == -1) {
+		if ((*pdf_fd = os_open(path.data, O_RDONLY, 0)) == -1) {
 			buf_printf(&err, "fallback PDF: %s", strerror(errno));
 			step = send_defer(run, r, err.data);
 			send_fail(run, SEND_IOERR);

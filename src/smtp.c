@@ -14,11 +14,9 @@
  * when it answers, the failure is the configuration's (SMTP_CONFIG), with
  * the fix in the error, and not a reason to retry forever.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +62,15 @@ struct smtp_session {
 /*
  * Chooses where the certificates come from, in this order: the configured
  * ca_file, which must be there; the bundle libcurl looks for on the box,
- * kept up to date by its owner; the one the binary carries (cabundle.h).
+ * kept up to date by its owner (Windows' certificate store with Schannel);
+ * the one the binary carries (cabundle.h).
  * With none of them it fails: verification is never skipped for lack of a
  * bundle.  0, or -1 with err set.
  */
 static int
 smtp_set_ca(struct smtp_session *s, const char *ca_file, struct buf *err)
 {
+	const curl_version_info_data *vi;
 	struct curl_blob blob;
 	struct buf pem;
 	struct stat st;
@@ -105,6 +105,15 @@ smtp_set_ca(struct smtp_session *s, const char *ca_file, struct buf *err)
 	path = NULL;
 	if (curl_easy_getinfo(s->curl, CURLINFO_CAPATH, &path) == CURLE_OK &&
 	    path != NULL && access(path, R_OK | X_OK) == 0) {
+		s->ca_source = "system";
+		rv = 0;
+		goto out;
+	}
+	/* Schannel (the Windows build): the system's certificate store,
+	 * which Windows keeps up to date, unless told otherwise. */
+	if ((vi = curl_version_info(CURLVERSION_NOW)) != NULL &&
+	    vi->ssl_version != NULL &&
+	    strncmp(vi->ssl_version, "Schannel", 8) == 0) {
 		s->ca_source = "system";
 		rv = 0;
 		goto out;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "os_fs.h"
 #include "smtp.h"
 #include "smtp_dialogue.h"
 
@@ -369,7 +370,7 @@ smtp_dialogue_read_cb(char *dst, size_t size, size_t nmemb, void *arg)
 	ssize_t r;
 
 	do
-		r = pread(x->fd, dst, size * nmemb, x->pos);
+		r = os_pread(x->fd, dst, size * nmemb, x->pos);
 	while (r == -1 && errno == EINTR);
 	if (r == -1) {
 		x->read_errno = errno;

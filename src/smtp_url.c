@@ -3,9 +3,7 @@
  * name libcurl takes from its path, and the same server in the other TLS
  * mode, for the hint after a failure.
  */
-#include <sys/socket.h>
 
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "os_sys.h"
 #include "smtp_url.h"
 
 #define SMTP_URL_ERROR_MAX	1024
@@ -77,39 +76,9 @@ out:
 }
 
 /*
- * The name EHLO gives when the configuration names none: the box's fully
- * qualified name (its host name, or the canonical name the resolver
- * gives it), else the host name with ".localdomain", as Postfix does:
- * relays refuse a bare "raspberrypi".
- */
-static void
-smtp_default_helo(char *out, size_t size)
-{
-	struct addrinfo hints, *ai = NULL;
-	char host[256];
-
-	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	if (strchr(host, '.') != NULL) {
-		snprintf(out, size, "%s", host);
-		return;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai &&
-	    ai->ai_canonname && strchr(ai->ai_canonname, '.') != NULL)
-		snprintf(out, size, "%s", ai->ai_canonname);
-	else
-		snprintf(out, size, "%s.localdomain", host);
-	if (ai)
-		freeaddrinfo(ai);
-}
-
-/*
  * libcurl says EHLO with the path of the URL: o->url with its path set to
  * [smtp] helo when given, else kept when the URL has one, else the box's
- * name (smtp_default_helo).  NULL with err set when it cannot be made.
+ * name (os_host_fqdn).  NULL with err set when it cannot be made.
  */
 char *
 smtp_url_with_helo(const struct smtp_options *o, struct buf *err)
@@ -132,7 +101,7 @@ smtp_url_with_helo(const struct smtp_options *o, struct buf *err)
 	if (o->helo)
 		snprintf(name, sizeof(name), "%s", o->helo);
 	else
-		smtp_default_helo(name, sizeof(name));
+		os_host_fqdn(name, sizeof(name));
 	if (buf_printf(&p, "/%s", name) == -1 ||
 	    curl_url_set(u, CURLUPART_PATH, p.data, CURLU_URLENCODE) !=
 	    CURLUE_OK || curl_url_get(u, CURLUPART_URL, &url, 0) !=

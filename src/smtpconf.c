@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "os_libc.h"
 #include "smtpconf.h"
 
 #define SMTPCONF_PASSWORD_MAX	1024

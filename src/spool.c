@@ -18,11 +18,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "os_fs.h"
 #include "spool.h"
 
 /*
@@ -41,7 +41,7 @@ spool_open_subdir(struct spool *s, const char *name, int create, int *made,
 {
 	int fd;
 
-	if (create && mkdirat(s->dirfd, name, 0700) == -1) {
+	if (create && os_mkdirat(s->dirfd, name, 0700) == -1) {
 		if (errno != EEXIST) {
 			buf_printf(err, "spool: cannot create '%s/%s': %s",
 			    s->path, name, strerror(errno));
@@ -49,7 +49,7 @@ spool_open_subdir(struct spool *s, const char *name, int create, int *made,
 		}
 	} else if (create)
 		*made = 1;
-	fd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = os_dir_openat(s->dirfd, name);
 	if (fd == -1)
 		buf_printf(err, "spool: cannot open '%s/%s': %s", s->path,
 		    name, strerror(errno));
@@ -84,14 +84,12 @@ spool_sync_parent(const char *dir, struct buf *err)
 		snprintf(parent, sizeof(parent), ".");
 	else
 		snprintf(parent, sizeof(parent), "%.*s", (int)len, dir);
-	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(fd) == -1) {
+	if ((fd = os_dir_open(parent)) == -1 || os_dir_sync(fd) == -1) {
 		buf_printf(err, "spool: fsync of '%s': %s", parent,
 		    strerror(errno));
 		rc = -1;
 	}
-	if (fd != -1)
-		close(fd);
+	os_dir_close(fd);
 	return rc;
 }
 
@@ -105,7 +103,7 @@ spool_open(struct spool *s, const char *dir, int create, struct buf *err)
 		buf_printf(err, "spool: out of memory");
 		return -1;
 	}
-	if (create && mkdir(dir, 0700) == -1) {
+	if (create && os_mkdir(dir, 0700) == -1) {
 		if (errno != EEXIST) {
 			buf_printf(err, "spool: cannot create '%s': %s", dir,
 			    strerror(errno));
@@ -113,7 +111,7 @@ spool_open(struct spool *s, const char *dir, int create, struct buf *err)
 		}
 	} else if (create && spool_sync_parent(dir, err) == -1)
 		goto fail;
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dirfd = os_dir_open(dir);
 	if (s->dirfd == -1) {
 		buf_printf(err, "spool: cannot open '%s': %s", dir,
 		    strerror(errno));
@@ -127,7 +125,7 @@ spool_open(struct spool *s, const char *dir, int create, struct buf *err)
 	    err)) == -1)
 		goto fail;
 	/* The subdirectories made, durable before a message goes in. */
-	if (made && fsync(s->dirfd) == -1) {
+	if (made && os_dir_sync(s->dirfd) == -1) {
 		buf_printf(err, "spool: fsync of '%s': %s", dir,
 		    strerror(errno));
 		goto fail;
@@ -147,8 +145,7 @@ spool_close(struct spool *s)
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
+		os_dir_close(*fds[i]);
 		*fds[i] = -1;
 	}
 	free(s->path);
@@ -160,13 +157,13 @@ spool_lock(struct spool *s, const char *name, struct buf *err)
 {
 	int fd;
 
-	fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = os_openat(s->dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		buf_printf(err, "spool: cannot open '%s/%s': %s", s->path,
 		    name, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 		int saved = errno;
 
 		close(fd);
@@ -185,21 +182,17 @@ spool_clean_tmp(struct spool *s, struct buf *err)
 {
 	DIR *d;
 	struct dirent *de;
-	int fd, n = 0;
+	int n = 0;
 
-	/* fdopendir takes the descriptor: give it a copy. */
-	if ((fd = dup(s->tmpfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+	if ((d = os_dir_list(s->tmpfd)) == NULL) {
 		buf_printf(err, "spool: cannot read '%s/tmp': %s", s->path,
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (unlinkat(s->tmpfd, de->d_name, 0) == 0) {
+		if (os_unlinkat(s->tmpfd, de->d_name) == 0) {
 			log_debug("spool: removed '%s/tmp/%s' left by a "
 			    "crashed run", s->path, de->d_name);
 			n++;
@@ -222,7 +215,7 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 		    (long)getpid(), counter++);
 		/* Read and written: spool_commit() reads the envelope's
 		 * first line back before it fills in the length. */
-		fd = openat(s->tmpfd, f->tmpname,
+		fd = os_openat(s->tmpfd, f->tmpname,
 		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd != -1 || errno != EEXIST)
 			break;
@@ -237,7 +230,7 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 		int saved = errno;
 
 		close(fd);
-		unlinkat(s->tmpfd, f->tmpname, 0);
+		os_unlinkat(s->tmpfd, f->tmpname);
 		f->tmpname[0] = '\0';
 		errno = saved;
 		buf_printf(err, "spool: fdopen: %s", strerror(errno));
@@ -261,7 +254,7 @@ spool_file_discard(struct spool *s, struct spool_file *f)
 	free(f->iobuf);		/* after fclose, which may still use it */
 	f->iobuf = NULL;
 	if (f->tmpname[0])
-		unlinkat(s->tmpfd, f->tmpname, 0);
+		os_unlinkat(s->tmpfd, f->tmpname);
 	f->tmpname[0] = '\0';
 }
 
@@ -315,7 +308,7 @@ spool_seal_length(int fd)
 
 	if (fstat(fd, &st) == -1)
 		return -1;
-	n = pread(fd, head, sizeof(head), 0);
+	n = os_pread(fd, head, sizeof(head), 0);
 	if (n == -1)
 		return -1;
 	if ((size_t)n < sizeof(head) || memcmp(head, SPOOL_LENGTH_LINE,
@@ -323,7 +316,7 @@ spool_seal_length(int fd)
 		return 0;	/* not an envelope of ours: left as it is */
 	snprintf(digits, sizeof(digits), "%0*lld", SPOOL_LENGTH_DIGITS,
 	    (long long)st.st_size);
-	n = pwrite(fd, digits, SPOOL_LENGTH_DIGITS,
+	n = os_pwrite(fd, digits, SPOOL_LENGTH_DIGITS,
 	    (off_t)sizeof(SPOOL_LENGTH_LINE) - 1);
 	if (n != SPOOL_LENGTH_DIGITS) {
 		if (n >= 0)
@@ -346,7 +339,7 @@ spool_link(struct spool *s, struct spool_file *f, const char *name,
 		step = "write";
 	else if (spool_seal_length(fd) == -1)
 		step = "length";
-	else if (fsync(fd) == -1)
+	else if (os_fsync(fd) == -1)
 		step = "fsync";
 	saved = errno;
 	if (fclose(f->fp) == EOF && step == NULL) {
@@ -356,7 +349,7 @@ spool_link(struct spool *s, struct spool_file *f, const char *name,
 	f->fp = NULL;
 	if (step)
 		goto fail;
-	if (linkat(s->tmpfd, f->tmpname, s->queuefd, name, 0) == -1) {
+	if (os_linkat(s->tmpfd, f->tmpname, s->queuefd, name) == -1) {
 		saved = errno;
 		if (saved == EEXIST) {
 			spool_file_discard(s, f);
@@ -387,29 +380,25 @@ int
 spool_move(struct spool *s, int fromfd, int tofd, const char *name,
     struct buf *err)
 {
-	struct stat a, b;
-
-	if (linkat(fromfd, name, tofd, name, 0) == -1 && (errno != EEXIST ||
-	    fstatat(fromfd, name, &a, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    fstatat(tofd, name, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+	if (os_linkat(fromfd, name, tofd, name) == -1 && (errno != EEXIST ||
+	    os_same_file(fromfd, name, tofd, name) != 1)) {
 		buf_printf(err, "spool: moving %s from %s/ to %s/: %s", name,
 		    spool_dir_name(s, fromfd), spool_dir_name(s, tofd),
 		    strerror(errno));
 		return -1;
 	}
 	/* In its new place for good before it leaves the old one. */
-	if (fsync(tofd) == -1) {
+	if (os_dir_sync(tofd) == -1) {
 		buf_printf(err, "spool: fsync of %s/: %s",
 		    spool_dir_name(s, tofd), strerror(errno));
 		return -1;
 	}
-	if (unlinkat(fromfd, name, 0) == -1 && errno != ENOENT) {
+	if (os_unlinkat(fromfd, name) == -1 && errno != ENOENT) {
 		buf_printf(err, "spool: %s/%s: %s", spool_dir_name(s, fromfd),
 		    name, strerror(errno));
 		return -1;
 	}
-	if (fsync(fromfd) == -1) {
+	if (os_dir_sync(fromfd) == -1) {
 		buf_printf(err, "spool: fsync of %s/: %s",
 		    spool_dir_name(s, fromfd), strerror(errno));
 		return -1;
@@ -422,7 +411,7 @@ spool_sync_queue(struct spool *s, struct buf *err)
 {
 	int saved;
 
-	if (fsync(s->queuefd) == 0)
+	if (os_dir_sync(s->queuefd) == 0)
 		return 0;
 	saved = errno;
 	buf_printf(err, "spool: fsync of '%s/queue/': %s", s->path,
@@ -446,7 +435,7 @@ spool_commit(struct spool *s, struct spool_file *f, const char *name,
 		saved = errno;
 		/* The link may not survive a power cut: undo it, so the
 		 * caller's record and the disk cannot disagree. */
-		unlinkat(s->queuefd, name, 0);
+		os_unlinkat(s->queuefd, name);
 		errno = saved;
 		return SPOOL_FAILED;
 	}

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os_libc.h"
+#include "os_time.h"
 #include "timeutil.h"
 #include "zones.h"
 
@@ -185,7 +187,8 @@ time_zone_spec(const char *zone, char *spec, size_t size)
 	z = bsearch(zone, zones, zones_count, sizeof(zones[0]),
 	    time_zone_cmp);
 	n = snprintf(path, sizeof(path), "%s/%s", dir, zone);
-	if (n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0) {
+	if (os_zone_files() && n > 0 && (size_t)n < sizeof(path) &&
+	    access(path, R_OK) == 0) {
 		if (!sysver_read) {
 			time_zone_dir_version(dir, sysver, sizeof(sysver));
 			sysver_read = 1;
@@ -206,38 +209,22 @@ int
 time_zone_enter(const char *zone, struct time_zone_scope *sv)
 {
 	char spec[256];
-	const char *old = getenv("TZ");
 
-	sv->old = NULL;
-	sv->had = old != NULL;
+	sv->saved.old = NULL;
+	sv->saved.had = 0;
 	if (zone == NULL || *zone == '\0')
 		zone = "UTC";
 	if (strcmp(zone, "UTC") == 0)
 		snprintf(spec, sizeof(spec), "UTC0");
 	else if (time_zone_spec(zone, spec, sizeof(spec)) == -1)
 		return -1;
-	sv->old = old ? strdup(old) : NULL;
-	if (old && !sv->old)
-		return -1;
-	if (setenv("TZ", spec, 1)) {
-		free(sv->old);
-		sv->old = NULL;
-		return -1;
-	}
-	tzset();
-	return 0;
+	return os_zone_enter(spec, &sv->saved);
 }
 
 void
 time_zone_leave(struct time_zone_scope *sv)
 {
-	if (sv->had)
-		setenv("TZ", sv->old, 1);
-	else
-		unsetenv("TZ");
-	free(sv->old);
-	sv->old = NULL;
-	tzset();
+	os_zone_leave(&sv->saved);
 }
 
 int
@@ -305,9 +292,10 @@ static long
 time_offset_at(time_t t)
 {
 	struct tm tm;
+	long off;
 
-	localtime_r(&t, &tm);
-	return tm.tm_gmtoff;
+	os_localtime(t, &tm, &off, NULL, 0);
+	return off;
 }
 
 time_t
@@ -315,7 +303,7 @@ time_local_instant(const struct tm *wall)
 {
 	struct tm w = *wall, got;
 	time_t base, t, cand[2], lo, hi, mid;
-	long off[2];
+	long off[2], got_off;
 	int i, n = 0;
 
 	w.tm_sec = 0;
@@ -327,8 +315,8 @@ time_local_instant(const struct tm *wall)
 		if (i == 1 && off[1] == off[0])
 			break;
 		t = base - off[i];
-		localtime_r(&t, &got);
-		if (got.tm_gmtoff == off[i] && got.tm_hour == w.tm_hour &&
+		os_localtime(t, &got, &got_off, NULL, 0);
+		if (got_off == off[i] && got.tm_hour == w.tm_hour &&
 		    got.tm_min == w.tm_min && got.tm_mday == w.tm_mday)
 			cand[n++] = t;
 	}
@@ -455,24 +443,24 @@ int
 time_format_local(time_t t, const char *zone, char *out, size_t size)
 {
 	struct time_zone_scope sv;
+	char abbr[32];
 	struct tm tm;
-	size_t n;
+	int n;
 
 	if (zone == NULL || *zone == '\0')
 		zone = "UTC";
 	if (time_zone_enter(zone, &sv) == -1)
 		return -1;
-	localtime_r(&t, &tm);
-	n = strftime(out, size, "%Y-%m-%d %H:%M %Z", &tm);
+	os_localtime(t, &tm, NULL, abbr, sizeof(abbr));
 	time_zone_leave(&sv);
-	return n == 0 ? -1 : 0;
+	n = snprintf(out, size, "%04d-%02d-%02d %02d:%02d %s",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, abbr);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 long long
 time_monotonic_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return os_monotonic_ms();
 }
