@@ -8,6 +8,10 @@
 #                                 integration suite on aarch64 and armhf
 #                                 under qemu-user, and the TLS=openssl
 #                                 build's delivery tests
+#   make windows                  build/win64/sendreports.exe (MinGW-w64,
+#                                 static, Schannel; cross/windows.sh)
+#   make check-windows            that exe's integration tests under
+#                                 wine64, in a fresh WINEPREFIX
 #   make install-busybox DESTDIR=ROOT [ARCH=armhf]
 #                                 a BusyBox root: the static binary, the
 #                                 init script, the hooks, the examples,
@@ -22,7 +26,8 @@ CROSS_HOST_ARCH	:= $(shell uname -m)
 ARCH		?= $(CROSS_HOST_ARCH)
 CROSS_TARGETS	:= x86_64 aarch64 armhf
 
-.PHONY: static cross sizes check-cross install-busybox
+.PHONY: static cross sizes check-cross install-busybox windows \
+	check-windows
 
 static:
 	$(Q)sh cross/static.sh $(CROSS_HOST_ARCH)
@@ -53,3 +58,13 @@ check-cross: deps
 	    SENDREPORTS_STATIC_BIN=$(abspath build/$(CROSS_HOST_ARCH)-openssl/sendreports) \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration/test_flush.py \
 	    tests/integration/test_busybox_root.py
+
+windows:
+	$(Q)sh cross/windows.sh
+
+# The tests skip without SENDREPORTS_WIN_BIN; here it is always set, and
+# -rs shows any test skipped for another reason.
+check-windows: deps windows
+	$(Q)SENDREPORTS_WIN_BIN=$(abspath build/win64/sendreports.exe) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider -rs \
+	    tests/integration/test_windows.py

@@ -505,19 +505,27 @@ os_fs_readonly(const char *path)
 	return rc;
 }
 
-/* One read or write of n bytes at offset through the file's handle. */
+/*
+ * One read or write of n bytes at offset through the file's handle.  On
+ * a handle opened for synchronous I/O Windows moves the file position to
+ * the end of the transfer: it is put back, as pread and pwrite leave it.
+ */
 static ssize_t
 os_pio(int fd, void *buf, size_t n, off_t offset, int write)
 {
 	HANDLE h = (HANDLE)_get_osfhandle(fd);
+	LARGE_INTEGER zero, pos;
 	OVERLAPPED ov;
-	DWORD done = 0;
+	DWORD done = 0, e;
 	BOOL ok;
 
 	if (h == INVALID_HANDLE_VALUE) {
 		errno = EBADF;
 		return -1;
 	}
+	zero.QuadPart = 0;
+	if (!SetFilePointerEx(h, zero, &pos, FILE_CURRENT))
+		return win_errno(GetLastError());
 	if (n > 0x7fffffff)
 		n = 0x7fffffff;
 	memset(&ov, 0, sizeof(ov));
@@ -525,10 +533,12 @@ os_pio(int fd, void *buf, size_t n, off_t offset, int write)
 	ov.OffsetHigh = (DWORD)((unsigned long long)offset >> 32);
 	ok = write ? WriteFile(h, buf, (DWORD)n, &done, &ov) :
 	    ReadFile(h, buf, (DWORD)n, &done, &ov);
+	e = GetLastError();
+	SetFilePointerEx(h, pos, NULL, FILE_BEGIN);
 	if (!ok) {
-		if (!write && GetLastError() == ERROR_HANDLE_EOF)
+		if (!write && e == ERROR_HANDLE_EOF)
 			return 0;
-		return win_errno(GetLastError());
+		return win_errno(e);
 	}
 	return (ssize_t)done;
 }

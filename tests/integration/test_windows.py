@@ -1,0 +1,246 @@
+"""sendreports.exe under wine (make check-windows): what a Windows box does
+with it, from initdb to a delivery, against the same loopback SMTP server
+and checks as the Linux build.
+
+The exe runs under Debian's wine64 in a WINEPREFIX made fresh for the run.
+Paths are the Unix ones: wine maps them to its Z: drive.  Wine keeps no
+access lists of its own: it makes them from the Unix modes (the owner,
+SYSTEM, and Everyone from the "other" bits), so a configuration that is
+chmod 644 is readable by Everyone for the exe, as a file open to the
+Users group is on Windows."""
+import email
+import email.policy
+import json
+import os
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+import pdfgen
+from conftest import NOW_ARG, Box
+from smtpfixture import smtp_server  # noqa: F401
+
+WIN_BIN = os.environ.get("SENDREPORTS_WIN_BIN")
+WINE = os.environ.get("SENDREPORTS_WINE", "/usr/lib/wine/wine64")
+
+pytestmark = pytest.mark.skipif(
+    not WIN_BIN, reason="SENDREPORTS_WIN_BIN is not set (make check-windows)")
+
+
+@pytest.fixture(scope="session")
+def wineprefix(tmp_path_factory):
+    """One fresh WINEPREFIX for the run, made before the first test."""
+    prefix = str(tmp_path_factory.mktemp("wineprefix"))
+    env = wine_env(prefix)
+    subprocess.run([WINE, "wineboot", "--init"], env=env,
+                   capture_output=True, timeout=300)
+    return prefix
+
+
+def wine_env(prefix):
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C",
+            "HOME": os.path.dirname(prefix), "WINEPREFIX": prefix,
+            "WINEDEBUG": "-all", "TZ": "UTC"}
+
+
+class WineBox(Box):
+    """A Box whose commands are sendreports.exe's, under wine."""
+
+    def __init__(self, root, prefix):
+        self.prefix = prefix
+        super().__init__(root)
+
+    def cmd(self, *args):
+        return [WINE, WIN_BIN, "-c", self.conf] + [str(a) for a in args]
+
+    def run(self, *args, env=None, timeout=120, input=None, argv=None):
+        e = wine_env(self.prefix)
+        e.update(env or {})
+        # Wine makes a file's access list from its Unix mode: the umask
+        # of a private spool, as initdb makes it on Windows.
+        return subprocess.run(argv or self.cmd(*args), capture_output=True,
+                              text=True, timeout=timeout, env=e,
+                              input=input, cwd=self.root,
+                              preexec_fn=lambda: os.umask(0o077))
+
+
+@pytest.fixture
+def wbox(tmp_path, wineprefix):
+    return WineBox(tmp_path, wineprefix)
+
+
+def smtp_conf(box, srv):
+    box.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 5\n" % srv.url)
+
+
+def pdf_of(raw):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    for part in msg.iter_attachments():
+        if part.get_content_type() == "application/pdf":
+            return msg, part.get_content()
+    raise AssertionError("no PDF attachment")
+
+
+def pdf_text(tmp_path, data):
+    path = os.path.join(str(tmp_path), "check.pdf")
+    with open(path, "wb") as f:
+        f.write(data)
+    subprocess.run(["qpdf", "--check", path], check=True,
+                   capture_output=True)
+    return subprocess.run(["pdftotext", path, "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+DATA = {"columns": ["Produit", "Qté"],
+        "rows": [["Pommes", 12], ["Poires", 7], ["Prunes", 3]]}
+
+
+def test_version_names_schannel(wbox):
+    r = wbox.run("--version")
+    assert r.returncode == 0, r.stderr
+    assert "(Schannel)" in r.stdout
+
+
+def test_a_stored_and_a_fallback_pdf_delivered(wbox, smtp_server, tmp_path):
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    r = wbox.run("initdb")
+    assert r.returncode == 0, r.stderr
+    stored = wbox.add_pdf("ventes.pdf", size=3000, text="Ventes stockees")
+    with open(stored, "rb") as f:
+        stored_bytes = f.read()
+    a = wbox.add(title="Ventes", recipients="a@example.com",
+                 pdf_path="ventes.pdf")
+    b = wbox.add(title="Stock", recipients="b@example.com",
+                 report_data=json.dumps(DATA))
+    r = wbox.run("send", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert len(wbox.queue()) == 2
+    rows = wbox.rows()
+    assert rows[a]["sent"] == 1 and rows[b]["sent"] == 1
+    r = wbox.run("queue")
+    assert r.returncode == 0, r.stderr
+    assert [line.split("\t")[1] for line in r.stdout.splitlines()] == \
+        [str(a), str(b)]
+    r = wbox.run("flush", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    got = {rcpts[0]: raw for _, rcpts, raw in srv.messages()}
+    assert sorted(got) == ["a@example.com", "b@example.com"]
+    msg, pdf = pdf_of(got["a@example.com"])
+    assert msg["Subject"] == "Ventes" and pdf == stored_bytes
+    msg, pdf = pdf_of(got["b@example.com"])
+    text = pdf_text(tmp_path, pdf)
+    assert "Pommes" in text and "Prunes" in text and "Qté" in text
+    assert wbox.queue() == []
+    assert srv.connection_count() == 1
+    # Nothing left behind in tmp/ (the fallback PDF was removed).
+    assert wbox.tmp_files() == []
+    r = wbox.run("list", "--json")
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(r.stdout)
+    assert {x["id"]: x["state"] for x in listed} == {a: "sent", b: "sent"}
+
+
+def test_schedule_then_send_in_the_reports_zone(wbox, smtp_server):
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    assert wbox.run("initdb").returncode == 0
+    data = os.path.join(wbox.root, "data.json")
+    with open(data, "w") as f:
+        json.dump(DATA, f)
+    # 09:00 in Paris on 23 November is 08:00 UTC (CET, UTC+1): due at
+    # NOW_ARG, which only the zone rules carried by the exe can tell.
+    r = wbox.run("schedule", "--to", "c@example.com", "--at",
+                 "2026-11-23 09:00", "--tz", "Europe/Paris", "--title",
+                 "Hebdo", "--data", data)
+    assert r.returncode == 0, r.stderr
+    rid = int(r.stdout.strip())
+    row = wbox.rows()[rid]
+    assert row["scheduled_at"] == "2026-11-23 08:00:00"
+    r = wbox.run("list", "--json")
+    assert json.loads(r.stdout)[0]["scheduled_local"] == \
+        "2026-11-23 09:00 CET"
+    # In summer, CEST (UTC+2): the rule's other half.
+    r = wbox.run("schedule", "--to", "c@example.com", "--at",
+                 "2027-07-01 09:00", "--tz", "Europe/Paris", "--title",
+                 "Ete", "--data", data)
+    assert r.returncode == 0, r.stderr
+    assert wbox.rows()[int(r.stdout)]["scheduled_at"] == \
+        "2027-07-01 07:00:00"
+    r = wbox.run("tick", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert [m[1] for m in srv.messages()] == [["c@example.com"]]
+
+
+def test_render_writes_a_checked_pdf(wbox, tmp_path):
+    assert wbox.run("initdb").returncode == 0
+    rid = wbox.add(title="Stock", report_data=json.dumps(DATA))
+    out = os.path.join(wbox.root, "stock.pdf")
+    r = wbox.run("render", rid, "-o", out)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        text = pdf_text(tmp_path, f.read())
+    assert "Stock" in text and "Poires" in text
+
+
+def test_a_configuration_error_names_the_line(wbox):
+    wbox.write_conf("[smtp]\ntimeout = soon\n")
+    r = wbox.run("send", "--now", NOW_ARG)
+    assert r.returncode == 78, r.stderr
+    assert "line 14" in r.stderr and "timeout" in r.stderr
+    assert not os.path.exists(wbox.spool)
+
+
+def test_a_password_in_a_configuration_others_can_read(wbox):
+    wbox.write_conf("[smtp]\nurl = smtp://127.0.0.1:25\nusername = u\n"
+                    "password = secret\ntls = required\n", mode=0o644)
+    r = wbox.run("send", "--now", NOW_ARG)
+    assert r.returncode == 78, r.stderr
+    assert "readable by Everyone" in r.stderr
+    assert "icacls" in r.stderr and "/inheritance:r" in r.stderr
+    assert "secret" not in r.stderr
+
+
+def test_a_locked_database_loses_nothing(wbox, smtp_server):
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    with open(wbox.conf) as f:
+        text = f.read().replace("busy_timeout_ms = 2000",
+                                "busy_timeout_ms = 500")
+    with open(wbox.conf, "w") as f:
+        f.write(text)
+    assert wbox.run("initdb").returncode == 0
+    wbox.add_pdf("r.pdf")
+    rid = wbox.add(pdf_path="r.pdf")
+    # Another program holds the state database: a second sendreports.exe
+    # cannot, so send waits busy_timeout_ms, says so, and changes nothing.
+    holder = sqlite3.connect(os.path.join(wbox.spool, "state.db"),
+                             isolation_level=None, timeout=1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        t = time.monotonic()
+        r = wbox.run("send", "--now", NOW_ARG)
+        assert r.returncode == 75, r.stderr
+        assert "locked" in r.stderr
+        assert time.monotonic() - t >= 0.5
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert wbox.queue() == [] and wbox.rows()[rid]["sent"] == 0
+    r = wbox.run("tick", "--now", NOW_ARG)
+    assert r.returncode == 0, r.stderr
+    assert len(srv.messages()) == 1 and wbox.rows()[rid]["sent"] == 1
+
+
+def test_a_stored_pdf_outside_the_pdf_directory_is_refused(wbox):
+    assert wbox.run("initdb").returncode == 0
+    outside = os.path.join(wbox.root, "secret.pdf")
+    with open(outside, "wb") as f:
+        f.write(pdfgen.make_pdf("secret", 0))
+    rid = wbox.add(pdf_path="../secret.pdf")
+    r = wbox.run("send", "--now", NOW_ARG)
+    assert r.returncode == 65, r.stderr
+    assert "contains \"..\"" in r.stderr
+    assert wbox.queue() == [] and wbox.rows()[rid]["sent"] == 1
