@@ -54,6 +54,13 @@
 #define OS_LOCK_EX	1	/* exclusive */
 #define OS_LOCK_NB	2	/* fail with EWOULDBLOCK instead of waiting */
 
+/* Whether path is absolute: "/x"; on Windows also "C:\x", "C:/x" and
+ * "\\server\x". */
+int	os_path_absolute(const char *path);
+/* The last directory separator of path ('/'; on Windows '\\' too), or
+ * NULL when it has none. */
+const char	*os_path_last_sep(const char *path);
+
 /* A directory, for the *at calls; -1 with errno on failure. */
 int	os_dir_open(const char *path);
 int	os_dir_openat(int dfd, const char *name);

@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "conf_parse.h"
+#include "os_fs.h"
 
 enum conf_kind {
 	CONF_STR,	/* text, kept as written */
@@ -244,7 +245,7 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *v)
 		*f = NULL;
 		if (*v == '\0')
 			return 0;	/* "key =" unsets an optional value */
-		if (k->kind == CONF_PATH && v[0] != '/' && p->dir) {
+		if (k->kind == CONF_PATH && !os_path_absolute(v) && p->dir) {
 			struct buf joined;
 
 			buf_init(&joined, PATH_MAX);
@@ -354,7 +355,7 @@ conf_handler(void *user, const char *section, const char *name,
 static char *
 conf_dirname(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = os_path_last_sep(path);
 	struct buf b;
 
 	buf_init(&b, PATH_MAX);

@@ -24,6 +24,7 @@
 #include "exitcode.h"
 #include "help.h"
 #include "log.h"
+#include "os_fs.h"
 #include "os_proc.h"
 #include "priv.h"
 #include "smtp.h"
@@ -342,7 +343,7 @@ main(int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	buf_init(&err, 4096);
 
-	base = strrchr(argv[0], '/');
+	base = os_path_last_sep(argv[0]);
 	base = base ? base + 1 : argv[0];
 	if (strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0) {
 		mail_command_args(&argc, argv, &app, strcmp(base, "mailq") ==

@@ -124,7 +124,7 @@ render_file_write(struct render_file *f, const void *p, size_t n,
 static void
 render_file_sync_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = os_path_last_sep(path);
 	char *dir;
 	int fd;
 

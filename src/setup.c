@@ -83,7 +83,7 @@ out:
 char *
 setup_dirname(const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	const char *slash = os_path_last_sep(path);
 	char *dir;
 
 	if (slash == NULL)

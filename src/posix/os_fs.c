@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "os_fs.h"
@@ -211,4 +212,16 @@ os_new_file_mode(void)
 
 	umask(mask);
 	return 0666 & ~mask;
+}
+
+int
+os_path_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
+const char *
+os_path_last_sep(const char *path)
+{
+	return strrchr(path, '/');
 }

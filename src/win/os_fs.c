@@ -647,3 +647,21 @@ os_new_file_mode(void)
 {
 	return 0666;
 }
+
+int
+os_path_absolute(const char *path)
+{
+	if (path[0] == '/' || path[0] == '\\')
+		return 1;
+	return ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' &&
+	    path[0] <= 'z')) && path[1] == ':' && (path[2] == '/' ||
+	    path[2] == '\\');
+}
+
+const char *
+os_path_last_sep(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *back = strrchr(path, '\\');
+
+	return slash > back ? slash : back;
+}

@@ -12,18 +12,23 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
+from xml.etree import ElementTree
 
 import pytest
 
 import pdfgen
-from conftest import NOW_ARG, Box
+from conftest import NOW_ARG, Box, now_utc
 from smtpfixture import smtp_server  # noqa: F401
 
 WIN_BIN = os.environ.get("SENDREPORTS_WIN_BIN")
 WINE = os.environ.get("SENDREPORTS_WINE", "/usr/lib/wine/wine64")
+TOP = os.path.join(os.path.dirname(__file__), "..", "..")
+BAT = os.path.join(TOP, "etc", "windows", "send_reports.bat")
+TASK_XML = os.path.join(TOP, "etc", "windows", "sendreports-task.xml")
 
 pytestmark = pytest.mark.skipif(
     not WIN_BIN, reason="SENDREPORTS_WIN_BIN is not set (make check-windows)")
@@ -244,3 +249,41 @@ def test_a_stored_pdf_outside_the_pdf_directory_is_refused(wbox):
     assert r.returncode == 65, r.stderr
     assert "contains \"..\"" in r.stderr
     assert wbox.queue() == [] and wbox.rows()[rid]["sent"] == 1
+
+
+def test_send_reports_bat_runs_a_tick(wbox, smtp_server):
+    """The old setup's name: send_reports.bat beside sendreports.exe and
+    sendreports.ini, run by cmd.exe as Task Scheduler would."""
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    assert wbox.run("initdb").returncode == 0
+    wbox.add_pdf("r.pdf")
+    rid = wbox.add(pdf_path="r.pdf", scheduled_at=now_utc(-60))
+    for name, src in (("sendreports.exe", WIN_BIN),
+                      ("send_reports.bat", BAT)):
+        shutil.copy(src, os.path.join(wbox.root, name))
+    r = wbox.run(argv=[WINE, "cmd", "/c",
+                       os.path.join(wbox.root, "send_reports.bat")])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [m[1] for m in srv.messages()] == [["a@example.com"]]
+    assert wbox.rows()[rid]["sent"] == 1 and wbox.queue() == []
+
+
+def test_the_task_definition_registers_every_minute(wbox):
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    task = ElementTree.parse(TASK_XML).getroot()
+    assert task.tag == "{%s}Task" % ns["t"]
+    trigger = task.find("t:Triggers/t:TimeTrigger", ns)
+    assert trigger.find("t:Repetition/t:Interval", ns).text == "PT1M"
+    assert trigger.find("t:Enabled", ns).text == "true"
+    assert task.find("t:Settings/t:MultipleInstancesPolicy",
+                     ns).text == "IgnoreNew"
+    command = task.find("t:Actions/t:Exec/t:Command", ns).text
+    assert command.endswith("\\send_reports.bat")
+    # Wine's Task Scheduler reads it and registers it (it keeps its own
+    # copy without the action: its task service is partial).
+    r = wbox.run(argv=[WINE, "schtasks", "/create", "/tn", "sendreports",
+                       "/xml", TASK_XML])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert os.path.isfile(os.path.join(wbox.prefix, "drive_c", "windows",
+                                       "system32", "tasks", "sendreports"))
