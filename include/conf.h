@@ -17,7 +17,22 @@
 #include "buf.h"
 #include "log.h"
 
+/*
+ * Where a box keeps its files unless the configuration says otherwise:
+ * the FHS places, or on Windows one folder under ProgramData (where the
+ * README's install puts the program, send_reports.bat and the file).
+ */
+#ifdef _WIN32
+#define CONF_DEFAULT_PATH	"C:/ProgramData/sendreports/sendreports.ini"
+#define CONF_DEFAULT_DB		"C:/ProgramData/sendreports/reports.db"
+#define CONF_DEFAULT_SPOOL	"C:/ProgramData/sendreports/spool"
+#define CONF_DEFAULT_PDF	"C:/ProgramData/sendreports/pdf"
+#else
 #define CONF_DEFAULT_PATH	"/etc/sendreports.ini"
+#define CONF_DEFAULT_DB		"/var/lib/sendreports/reports.db"
+#define CONF_DEFAULT_SPOOL	"/var/spool/sendreports"
+#define CONF_DEFAULT_PDF	"/var/lib/sendreports/pdf"
+#endif
 
 enum conf_tls {
 	CONF_TLS_REQUIRED,

@@ -91,6 +91,8 @@ int	os_renameat(int fromdfd, const char *from, int todfd, const char *to);
 int	os_linkat(int fromdfd, const char *from, int todfd, const char *to);
 /* stat of name in dfd, not following a symbolic link. */
 int	os_statat(int dfd, const char *name, struct stat *st);
+/* stat: UTF-8 path, following links. */
+int	os_stat(const char *path, struct stat *st);
 /* lstat (stat on Windows). */
 int	os_lstat(const char *path, struct stat *st);
 

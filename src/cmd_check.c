@@ -28,6 +28,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "os_fs.h"
 #include "os_proc.h"
 #include "priv.h"
 #include "setup.h"
@@ -56,7 +57,7 @@ check_readable(struct check_state *cs, const char *what, const char *path,
 	char detail[4200];
 	struct stat st;
 
-	if (stat(path, &st) == -1 || access(path, R_OK) == -1)
+	if (os_stat(path, &st) == -1 || access(path, R_OK) == -1)
 		snprintf(detail, sizeof(detail), "%s: %s", path,
 		    strerror(errno));
 	else if (want_dir != !!S_ISDIR(st.st_mode))
@@ -116,7 +117,7 @@ check_spool(struct check_state *cs, const struct conf *c)
 		priv_user_release(&u);
 	}
 	buf_release(&err);
-	if (stat(dir, &st) == -1) {
+	if (os_stat(dir, &st) == -1) {
 		snprintf(detail, sizeof(detail), "%s: %s (run sendreports "
 		    "initdb)", dir, strerror(errno));
 		check_report(cs, 0, EXIT_CANTCREAT, "spool", detail);
@@ -164,7 +165,7 @@ check_user_can(struct check_state *cs, const struct priv_user *u,
 	char detail[4400];
 	struct stat st;
 
-	if (path == NULL || stat(path, &st) == -1)
+	if (path == NULL || os_stat(path, &st) == -1)
 		return;		/* missing: said by its own line */
 	if (priv_can(u, &st, want))
 		return;

@@ -29,6 +29,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "os_fs.h"
 #include "os_proc.h"
 #include "priv.h"
 #include "setup.h"
@@ -72,7 +73,7 @@ initdb_give(const struct conf *c, const struct priv_user *u,
 	/* The spool is the run user's alone, whatever the group. */
 	if (setup_give_tree(c->spool_dir, u->uid, u->user_gid, err) == -1)
 		return -1;
-	if (stat(c->pdf_dir, &st) == -1) {
+	if (os_stat(c->pdf_dir, &st) == -1) {
 		buf_printf(err, "'%s': %s", c->pdf_dir, strerror(errno));
 		return -1;
 	}
@@ -188,7 +189,7 @@ cmd_initdb(struct app *app, int argc, char **argv)
 	 * it to the service's user): the spool stays that user's, and so
 	 * does what initdb makes in it.
 	 */
-	if (!have_owner && os_is_superuser() && stat(c->spool_dir, &st) == 0 &&
+	if (!have_owner && os_is_superuser() && os_stat(c->spool_dir, &st) == 0 &&
 	    st.st_uid != 0) {
 		spool_uid = st.st_uid;
 		spool_gid = st.st_gid;
@@ -211,7 +212,7 @@ cmd_initdb(struct app *app, int argc, char **argv)
 		goto out;
 	}
 	spool_close(&spool);
-	db_created = stat(c->db_path, &st) == -1 && errno == ENOENT;
+	db_created = os_stat(c->db_path, &st) == -1 && errno == ENOENT;
 	s = db_open(&db, c, flags, &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);

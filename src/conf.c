@@ -98,10 +98,10 @@ static const struct {
 	size_t		 offset;
 	const char	*value;
 } conf_default_strings[] = {
-	{ offsetof(struct conf, db_path), "/var/lib/sendreports/reports.db" },
+	{ offsetof(struct conf, db_path), CONF_DEFAULT_DB },
 	{ offsetof(struct conf, table), "scheduled_reports" },
-	{ offsetof(struct conf, spool_dir), "/var/spool/sendreports" },
-	{ offsetof(struct conf, pdf_dir), "/var/lib/sendreports/pdf" },
+	{ offsetof(struct conf, spool_dir), CONF_DEFAULT_SPOOL },
+	{ offsetof(struct conf, pdf_dir), CONF_DEFAULT_PDF },
 	{ offsetof(struct conf, from), "Rapports <rapports@example.com>" },
 	{ offsetof(struct conf, default_body),
 	    "Veuillez trouver ci-joint le rapport." },

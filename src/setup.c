@@ -36,7 +36,7 @@ setup_mkdir_one(const char *path, mode_t mode, int *created, struct buf *err)
 		    strerror(errno));
 		return -1;
 	}
-	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+	if (os_stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		buf_printf(err, "cannot create '%s': it exists and is not a "
 		    "directory", path);
 		return -1;

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "cabundle.h"
 #include "curl_dl.h"
+#include "os_fs.h"
 #include "smtp.h"
 #include "smtp_dialogue.h"
 #include "smtp_url.h"
@@ -79,7 +80,7 @@ smtp_set_ca(struct smtp_session *s, const char *ca_file, struct buf *err)
 
 	buf_init(&pem, cabundle_pem_len + 1);
 	if (ca_file != NULL) {
-		if (stat(ca_file, &st) == -1 || access(ca_file, R_OK) == -1) {
+		if (os_stat(ca_file, &st) == -1 || access(ca_file, R_OK) == -1) {
 			(void)buf_printf(err, "ca_file %s: %s", ca_file,
 			    strerror(errno));
 			goto out;

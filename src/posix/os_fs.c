@@ -110,6 +110,12 @@ os_statat(int dfd, const char *name, struct stat *st)
 }
 
 int
+os_stat(const char *path, struct stat *st)
+{
+	return stat(path, st);
+}
+
+int
 os_lstat(const char *path, struct stat *st)
 {
 	return lstat(path, st);

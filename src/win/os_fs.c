@@ -397,6 +397,12 @@ os_statat(int dfd, const char *name, struct stat *st)
 }
 
 int
+os_stat(const char *path, struct stat *st)
+{
+	return os_lstat(path, st);
+}
+
+int
 os_lstat(const char *path, struct stat *st)
 {
 	wchar_t *w;

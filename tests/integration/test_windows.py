@@ -12,6 +12,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -60,15 +61,17 @@ class WineBox(Box):
     def cmd(self, *args):
         return [WINE, WIN_BIN, "-c", self.conf] + [str(a) for a in args]
 
-    def run(self, *args, env=None, timeout=120, input=None, argv=None):
+    def run(self, *args, env=None, timeout=120, input=None, argv=None,
+            umask=0o077):
         e = wine_env(self.prefix)
         e.update(env or {})
-        # Wine makes a file's access list from its Unix mode: the umask
-        # of a private spool, as initdb makes it on Windows.
+        # Wine makes a new file's access list from the umask, not from
+        # its folder's inheritable entries as Windows does: 077 stands
+        # for a file made in a private spool.
         return subprocess.run(argv or self.cmd(*args), capture_output=True,
                               text=True, timeout=timeout, env=e,
                               input=input, cwd=self.root,
-                              preexec_fn=lambda: os.umask(0o077))
+                              preexec_fn=lambda: os.umask(umask))
 
 
 @pytest.fixture
@@ -287,3 +290,72 @@ def test_the_task_definition_registers_every_minute(wbox):
     assert r.returncode == 0, r.stdout + r.stderr
     assert os.path.isfile(os.path.join(wbox.prefix, "drive_c", "windows",
                                        "system32", "tasks", "sendreports"))
+
+
+def test_a_spool_open_to_others_is_refused_then_made_private(wbox):
+    """What wine can express of an access list: "other" bits become
+    Everyone.  send refuses such a spool and says how to fix it; initdb
+    fixes it (SetFileSecurityW), as chmod does on Linux."""
+    r = wbox.run("initdb", umask=0o022)
+    assert r.returncode == 0, r.stderr
+    os.chmod(os.path.join(wbox.spool, "state.db"), 0o644)
+    r = wbox.run("send", "--now", NOW_ARG, umask=0o022)
+    assert r.returncode == 78, r.stderr
+    assert "state.db' is readable by Everyone" in r.stderr
+    assert "icacls" in r.stderr
+    r = wbox.run("initdb", umask=0o022)
+    assert r.returncode == 0, r.stderr
+    assert not os.stat(os.path.join(wbox.spool, "state.db")).st_mode & 0o7
+    r = wbox.run("send", "--now", NOW_ARG, umask=0o022)
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_readme_install_commands(wbox, smtp_server):
+    """README "On Windows": its two commands, run by wine's cmd in a folder
+    holding the four files; then the installed send_reports.bat ticks."""
+    with open(os.path.join(TOP, "README.md")) as f:
+        text = f.read()
+    section = re.search(r"^## On Windows\n(.*?)(?=^## )", text,
+                        re.M | re.S).group(1)
+    lines = re.search(r"```bat\n(.*?)```", section, re.S).group(1)
+    commands = [line for line in lines.splitlines() if line.strip()]
+    assert len(commands) == 2
+    srv = smtp_server()
+    folder = os.path.join(wbox.root, "unpacked")
+    os.mkdir(folder)
+    for name, src in (("sendreports.exe", WIN_BIN),
+                      ("send_reports.bat", BAT),
+                      ("sendreports-task.xml", TASK_XML)):
+        shutil.copy(src, os.path.join(folder, name))
+    db = os.path.join(wbox.root, "reports.db")
+    with open(os.path.join(folder, "sendreports.ini"), "w") as f:
+        f.write("[database]\npath = %s\n[mail]\nfrom = r@example.com\n"
+                "timezone = UTC\n[smtp]\nurl = %s\ntls = none\n[log]\n"
+                "syslog = no\n" % (db, srv.url))
+    os.chmod(os.path.join(folder, "sendreports.ini"), 0o600)
+    for command in commands:
+        r = subprocess.run([WINE, "cmd", "/c", command], cwd=folder,
+                           env=wine_env(wbox.prefix), capture_output=True,
+                           text=True, timeout=120,
+                           preexec_fn=lambda: os.umask(0o077))
+        assert r.returncode == 0, (command, r.stdout, r.stderr)
+    installed = os.path.join(wbox.prefix, "drive_c", "ProgramData",
+                             "sendreports")
+    assert {"sendreports.exe", "send_reports.bat", "sendreports.ini",
+            "sendreports-task.xml"} <= set(os.listdir(installed))
+    assert os.path.isfile(os.path.join(wbox.prefix, "drive_c", "windows",
+                                       "system32", "tasks", "sendreports"))
+    # The reports database for the test (a Django shop's exists), and
+    # the installed folders.
+    r = wbox.run(argv=[WINE, os.path.join(installed, "sendreports.exe"),
+                       "-c", "C:\\ProgramData\\sendreports\\sendreports.ini",
+                       "initdb"])
+    assert r.returncode == 0, r.stderr
+    wbox.add_pdf("r.pdf")
+    shutil.copy(os.path.join(wbox.pdf_dir, "r.pdf"), os.path.join(
+        installed, "pdf", "r.pdf"))
+    wbox.add(pdf_path="r.pdf", scheduled_at=now_utc(-60))
+    r = wbox.run(argv=[WINE, "cmd", "/c",
+                       "C:\\ProgramData\\sendreports\\send_reports.bat"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [m[1] for m in srv.messages()] == [["a@example.com"]]
