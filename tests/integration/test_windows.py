@@ -359,3 +359,35 @@ def test_the_readme_install_commands(wbox, smtp_server):
                        "C:\\ProgramData\\sendreports\\send_reports.bat"])
     assert r.returncode == 0, r.stdout + r.stderr
     assert [m[1] for m in srv.messages()] == [["a@example.com"]]
+
+
+def test_the_daemon_runs_in_the_foreground_until_ctrl_c(wbox, smtp_server):
+    """No fork on Windows: the daemon ticks in the foreground; Ctrl-C
+    (wine turns SIGINT into it) stops it after the work in hand, exit 0;
+    --background says it does not exist there."""
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    assert wbox.run("initdb").returncode == 0
+    wbox.add_pdf("r.pdf")
+    rid = wbox.add(pdf_path="r.pdf", scheduled_at=now_utc(-60))
+    r = wbox.run("daemon", "--background")
+    assert r.returncode == 71, r.stderr
+    assert "--background does not exist on Windows" in r.stderr
+    d = subprocess.Popen(wbox.cmd("-v", "daemon", "--interval", "2"),
+                         env=wine_env(wbox.prefix), cwd=wbox.root,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=lambda: os.umask(0o077))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not srv.messages():
+            time.sleep(0.2)
+        assert [m[1] for m in srv.messages()] == [["a@example.com"]]
+        d.send_signal(2)
+        _, err = d.communicate(timeout=30)
+    finally:
+        if d.poll() is None:
+            d.kill()
+            d.wait()
+    assert d.returncode == 0, err
+    assert "daemon: stopping" in err
+    assert wbox.rows()[rid]["sent"] == 1 and wbox.queue() == []
