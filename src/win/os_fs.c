@@ -312,21 +312,41 @@ os_unlinkat(int dfd, const char *name)
 	return rc;
 }
 
+/* Both names joined to their directories: 0, or -1 with errno (and
+ * nothing to free). */
+static int
+os_join_pair(int fromdfd, const char *from, int todfd, const char *to,
+    wchar_t **wf, wchar_t **wt)
+{
+	if ((*wf = os_join(fromdfd, from)) == NULL)
+		return -1;
+	if ((*wt = os_join(todfd, to)) == NULL) {
+		free(*wf);
+		*wf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The durable replace of os_renameat and os_rename. */
+static int
+os_move_wide(const wchar_t *wf, const wchar_t *wt)
+{
+	if (!MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING |
+	    MOVEFILE_WRITE_THROUGH))
+		return win_errno(GetLastError());
+	return 0;
+}
+
 int
 os_renameat(int fromdfd, const char *from, int todfd, const char *to)
 {
-	wchar_t *wf, *wt = NULL;
-	int rc = -1;
+	wchar_t *wf, *wt;
+	int rc;
 
-	if ((wf = os_join(fromdfd, from)) == NULL ||
-	    (wt = os_join(todfd, to)) == NULL)
-		goto out;
-	if (!MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING |
-	    MOVEFILE_WRITE_THROUGH))
-		win_errno(GetLastError());
-	else
-		rc = 0;
-out:
+	if (os_join_pair(fromdfd, from, todfd, to, &wf, &wt) == -1)
+		return -1;
+	rc = os_move_wide(wf, wt);
 	free(wf);
 	free(wt);
 	return rc;
@@ -335,23 +355,21 @@ out:
 int
 os_linkat(int fromdfd, const char *from, int todfd, const char *to)
 {
-	wchar_t *wf, *wt = NULL;
-	int rc = -1;
+	wchar_t *wf, *wt;
+	DWORD e;
+	int rc = 0;
 
-	if ((wf = os_join(fromdfd, from)) == NULL ||
-	    (wt = os_join(todfd, to)) == NULL)
-		goto out;
+	if (os_join_pair(fromdfd, from, todfd, to, &wf, &wt) == -1)
+		return -1;
 	if (!CreateHardLinkW(wt, wf, NULL)) {
-		DWORD e = GetLastError();
-
+		e = GetLastError();
 		/* FAT: no hard links, so no spool. */
-		if (e == ERROR_INVALID_FUNCTION || e == ERROR_NOT_SUPPORTED)
+		if (e == ERROR_INVALID_FUNCTION || e == ERROR_NOT_SUPPORTED) {
 			errno = ENOTSUP;
-		else
-			win_errno(e);
-	} else
-		rc = 0;
-out:
+			rc = -1;
+		} else
+			rc = win_errno(e);
+	}
 	free(wf);
 	free(wt);
 	return rc;
@@ -627,14 +645,8 @@ os_rename(const char *from, const char *to)
 	wchar_t *wf, *wt = NULL;
 	int rc = -1;
 
-	if ((wf = win_wide(from)) == NULL || (wt = win_wide(to)) == NULL)
-		goto out;
-	if (!MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING |
-	    MOVEFILE_WRITE_THROUGH))
-		win_errno(GetLastError());
-	else
-		rc = 0;
-out:
+	if ((wf = win_wide(from)) != NULL && (wt = win_wide(to)) != NULL)
+		rc = os_move_wide(wf, wt);
 	free(wf);
 	free(wt);
 	return rc;

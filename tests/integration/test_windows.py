@@ -8,8 +8,6 @@ access lists of its own: it makes them from the Unix modes (the owner,
 SYSTEM, and Everyone from the "other" bits), so a configuration that is
 chmod 644 is readable by Everyone for the exe, as a file open to the
 Users group is on Windows."""
-import email
-import email.policy
 import json
 import os
 import re
@@ -24,6 +22,7 @@ import pytest
 import pdfgen
 from conftest import NOW_ARG, Box, now_utc
 from smtpfixture import smtp_server  # noqa: F401
+from test_flush import attachment
 
 WIN_BIN = os.environ.get("SENDREPORTS_WIN_BIN")
 WINE = os.environ.get("SENDREPORTS_WINE", "/usr/lib/wine/wine64")
@@ -83,14 +82,6 @@ def smtp_conf(box, srv):
     box.write_conf("[smtp]\nurl = %s\ntls = none\ntimeout = 5\n" % srv.url)
 
 
-def pdf_of(raw):
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in msg.iter_attachments():
-        if part.get_content_type() == "application/pdf":
-            return msg, part.get_content()
-    raise AssertionError("no PDF attachment")
-
-
 def pdf_text(tmp_path, data):
     path = os.path.join(str(tmp_path), "check.pdf")
     with open(path, "wb") as f:
@@ -136,9 +127,9 @@ def test_a_stored_and_a_fallback_pdf_delivered(wbox, smtp_server, tmp_path):
     assert r.returncode == 0, r.stderr
     got = {rcpts[0]: raw for _, rcpts, raw in srv.messages()}
     assert sorted(got) == ["a@example.com", "b@example.com"]
-    msg, pdf = pdf_of(got["a@example.com"])
+    msg, pdf = attachment(got["a@example.com"])
     assert msg["Subject"] == "Ventes" and pdf == stored_bytes
-    msg, pdf = pdf_of(got["b@example.com"])
+    msg, pdf = attachment(got["b@example.com"])
     text = pdf_text(tmp_path, pdf)
     assert "Pommes" in text and "Prunes" in text and "Qté" in text
     assert wbox.queue() == []
