@@ -276,11 +276,13 @@ def test_the_task_definition_registers_every_minute(wbox):
     assert command.endswith("\\send_reports.bat")
     # Wine's Task Scheduler reads it and registers it (it keeps its own
     # copy without the action: its task service is partial).
-    r = wbox.run(argv=[WINE, "schtasks", "/create", "/tn", "sendreports",
+    # (Another name than the README's install, which registers its own
+    # in the same wine prefix.)
+    r = wbox.run(argv=[WINE, "schtasks", "/create", "/tn", "sendreports-t",
                        "/xml", TASK_XML])
     assert r.returncode == 0, r.stdout + r.stderr
     assert os.path.isfile(os.path.join(wbox.prefix, "drive_c", "windows",
-                                       "system32", "tasks", "sendreports"))
+                                       "system32", "tasks", "sendreports-t"))
 
 
 def test_a_spool_open_to_others_is_refused_then_made_private(wbox):
