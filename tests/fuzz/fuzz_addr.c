@@ -50,15 +50,20 @@ fuzz_addr_check(const struct addr *a)
 }
 
 /* Whether an encoded-word starts at v[i]: "=?UTF-8?B?...?=" standing
- * alone between white space; its end in *end. */
+ * alone between white space, base64 between the markers (a mailbox such
+ * as "=?UTF-8?B?a@b.c" is atoms, not the start of a word); its end in
+ * *end. */
 static int
 fuzz_addr_word(const char *v, size_t i, size_t *end)
 {
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *q;
 
 	if ((i > 0 && v[i - 1] != ' ' && v[i - 1] != '\t') ||
 	    strncmp(v + i, "=?UTF-8?B?", 10) != 0 ||
 	    (q = strstr(v + i + 10, "?=")) == NULL ||
+	    strspn(v + i + 10, b64) < (size_t)(q - (v + i + 10)) ||
 	    (q[2] != '\0' && q[2] != ' ' && q[2] != '\t'))
 		return 0;
 	*end = (size_t)(q + 2 - v);
