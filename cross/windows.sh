@@ -24,12 +24,16 @@ sh "$top/cross/build-libs.sh" "$arch"
 # builds check the same format strings.  No CA bundle: Schannel has the
 # store.
 rm -f "build/$arch/sendreports.exe"
+# The manifest (cross/windows.manifest: UTF-8 as the ANSI code page).
+mkdir -p "build/$arch"
+(cd "$top/cross" && $BINUTILS-windres windows.rc -O coff \
+    -o "$top/build/$arch/windows-res.o")
 make --no-print-directory BUILD="build/$arch" STATIC=1 PLATFORM=win \
     EXE=.exe CC="$CC" AR="$AR" PKGS= DEPS= CA_BUNDLE= CURL_DLOPEN= \
     CFLAGS="$CROSS_CFLAGS -I$prefix/include -DCURL_STATICLIB \
 -D__USE_MINGW_ANSI_STDIO=1 -Wno-format" \
-    PROG_LIBS="-L$prefix/lib -lcurl -lhpdf -lz -lsqlite3 -linih \
-$WIN_SYS_LIBS -lm" \
+    PROG_LIBS="build/$arch/windows-res.o -L$prefix/lib -lcurl -lhpdf -lz \
+-lsqlite3 -linih $WIN_SYS_LIBS -lm" \
     "build/$arch/sendreports.exe"
 cp "build/$arch/sendreports.exe" "build/$arch/sendreports.debug.exe"
 $STRIP "build/$arch/sendreports.exe"

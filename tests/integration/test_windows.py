@@ -45,7 +45,9 @@ def wineprefix(tmp_path_factory):
 
 
 def wine_env(prefix):
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C",
+    # UTF-8 file names on the Linux side, as Windows' are Unicode.
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C.UTF-8",
             "HOME": os.path.dirname(prefix), "WINEPREFIX": prefix,
             "WINEDEBUG": "-all", "TZ": "UTC"}
 
@@ -384,3 +386,30 @@ def test_the_daemon_runs_in_the_foreground_until_ctrl_c(wbox, smtp_server):
     assert d.returncode == 0, err
     assert "daemon: stopping" in err
     assert wbox.rows()[rid]["sent"] == 1 and wbox.queue() == []
+
+
+def test_paths_beyond_ascii(tmp_path, wineprefix, smtp_server):
+    """UTF-8 paths everywhere: the configuration, the databases, the spool
+    and the PDFs in a folder named "Données", a PDF rendered to "Résumé
+    été.pdf" (the platform layer converts to UTF-16; the manifest makes
+    UTF-8 the C library's code page)."""
+    root = tmp_path / "Données"
+    root.mkdir()
+    wbox = WineBox(root, wineprefix)
+    srv = smtp_server()
+    smtp_conf(wbox, srv)
+    r = wbox.run("initdb")
+    assert r.returncode == 0, r.stderr
+    wbox.add_pdf("Ventes été.pdf")
+    rid = wbox.add(pdf_path="Ventes été.pdf", scheduled_at=now_utc(-60))
+    r = wbox.run("tick")
+    assert r.returncode == 0, r.stderr
+    assert [m[1] for m in srv.messages()] == [["a@example.com"]], \
+        r.stderr
+    assert wbox.rows()[rid]["sent"] == 1 and wbox.queue() == []
+    data = wbox.add(title="Stock", report_data=json.dumps(DATA))
+    out = os.path.join(wbox.root, "Résumé été.pdf")
+    r = wbox.run("render", data, "-o", out)
+    assert r.returncode == 0, r.stderr
+    with open(out, "rb") as f:
+        assert "Poires" in pdf_text(tmp_path, f.read())
