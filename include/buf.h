@@ -32,6 +32,12 @@ void	buf_release(struct buf *b);
 void	buf_reset(struct buf *b);
 
 /*
+ * Gives back the memory past the contents, for a buffer that will not
+ * grow again (it still may: it is a buffer like any other).
+ */
+void	buf_shrink(struct buf *b);
+
+/*
  * The appenders return 0, or -1 with errno EMSGSIZE (the cap would be
  * passed) or ENOMEM; on failure the buffer is unchanged.
  */

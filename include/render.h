@@ -16,10 +16,12 @@
  * the PDF shows (render_data.h); the document is then laid out, its
  * pages counted, and drawn page by page, each deflated as it is
  * finished, and the file written as libharu makes it (render.c).
- * Memory: SQLite's copy and parse of report_data while it is read
- * (about twice its size), the texts kept (less than its size), and
- * libharu's ~7 KB a page until the file is written; [pdf] max_pages
- * bounds the pages.
+ * Memory: report_data while it is read (read from the database in one
+ * buffer of its size, freed once read) with SQLite's copy and parse of
+ * a piece of its rows (some 256 KB at a time), the texts kept (less
+ * than its size, given back as their rows are drawn), and libharu's ~6
+ * KB a page until the file is written; [pdf] max_pages bounds the
+ * pages.  A table of 100,000 rows (8 MB of JSON) peaks under 20 MB.
  *
  * Limits, each a clear RENDER_DATAERR rather than a hang or a retry:
  * at most RENDER_TABLE_MAX_COLS (35) columns, the number that fit across
@@ -67,8 +69,10 @@ struct render_options {
 };
 
 /*
- * Renders report_data into the file out_path, using db (any open SQLite
- * connection) for the JSON functions.  out_path is checked before
+ * Renders *report_data (allocated) into the file out_path, using db (any
+ * open SQLite connection) for the JSON functions.  *report_data is freed
+ * and set to NULL, as soon as it is read: it is the largest thing a
+ * render holds, and the drawing does not need it.  out_path is checked before
  * anything is drawn; a regular file there is replaced atomically, a
  * character device written in place (render_file.h).  Returns RENDER_OK,
  * or another status with err naming the problem ("report_data: \"rows\"
@@ -76,7 +80,7 @@ struct render_options {
  * nothing is left at out_path on failure.  Takes time and memory in
  * proportion to report_data and the pages drawn.
  */
-enum render_status render_report(sqlite3 *db, const char *report_data,
+enum render_status render_report(sqlite3 *db, char **report_data,
 	    const struct render_options *opt, const char *out_path,
 	    struct buf *err);
 

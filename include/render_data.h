@@ -4,12 +4,14 @@
  * (render_text.h), so that laying the document out and drawing it never
  * go back to the JSON.
  *
- * SQLite's JSON functions read it, with six statements at most, each
+ * SQLite's JSON functions read it, with seven statements at most, each
  * prepared once; the rows come from one statement (json_each over the
- * rows joined with json_each over each row's cells).  SQLite 3.40
- * copies and parses the whole report_data for each statement (about
- * twice its size in memory while the statement runs); the texts kept
- * here are smaller than the JSON they come from.
+ * rows joined with json_each over each row's cells), run over one piece
+ * of the rows at a time: SQLite 3.40 copies and parses all of the text
+ * a statement is given (about 2.3 times its size), so it is never given
+ * all of the rows at once (render_data.c).  The texts kept here are
+ * smaller than the JSON they come from, and the rows' are given back
+ * block by block as they are drawn.
  *
  * Limits, each a RENDER_DATAERR naming the problem: at most
  * RENDER_TABLE_MAX_COLS columns (the header or any row), a chart value
@@ -29,6 +31,8 @@
 #define RENDER_TABLE_MAX_COLS	35
 /* The chart shows the first rows only. */
 #define RENDER_CHART_MAX_BARS	24
+/* The rows are kept in blocks of about this many bytes. */
+#define RENDER_ROWS_BLOCK	(128 * 1024)
 
 /* A text of render_data.strs: len bytes at off, then a NUL. */
 struct render_str {
@@ -65,11 +69,16 @@ struct render_data {
 					   numbers (or nulls) below */
 
 	/*
-	 * The rows, one after the other:
+	 * The rows, one after the other, in blocks of RENDER_ROWS_BLOCK
+	 * bytes or a little more (a row is never cut), so that the drawing
+	 * gives each block back once its rows are on their pages
+	 * (render_data_drop()) as libharu's pages grow:
 	 *   row   ncells (1 byte, at most RENDER_TABLE_MAX_COLS), cells
 	 *   cell  kind (1 byte), len (2 bytes, little-endian), the text
 	 */
-	struct buf	 rows;
+	struct buf	*blocks;
+	size_t		 nblocks;
+	size_t		 rows_max;	/* a block's cap */
 	long long	 nrows;
 
 	/* The bar chart, from the first rows; nbars 0: none. */
@@ -99,12 +108,24 @@ void	render_data_release(struct render_data *d);
 const char *render_data_str(const struct render_data *d,
 	    struct render_str s);
 
+/* Where a row is in d's blocks; all zero for the first. */
+struct render_row_at {
+	size_t	block;
+	size_t	off;
+};
+
 /*
- * Reads the row at *off in d->rows (0 for the first) into cells (room
- * for RENDER_TABLE_MAX_COLS), moves *off to the next and returns its
- * number of cells.  The texts point into d->rows.
+ * Reads the row at *at (one of d->nrows) into cells (room for
+ * RENDER_TABLE_MAX_COLS), moves *at to the next and returns its number
+ * of cells.  The texts point into d's blocks.
  */
-size_t	render_data_row(const struct render_data *d, size_t *off,
-	    struct render_cell *cells);
+size_t	render_data_row(const struct render_data *d,
+	    struct render_row_at *at, struct render_cell *cells);
+
+/*
+ * Frees the blocks before the one of *at: rows that will not be read
+ * again.
+ */
+void	render_data_drop(struct render_data *d, const struct render_row_at *at);
 
 #endif

@@ -53,7 +53,7 @@ struct render {
 	HPDF_STATUS		 hpdf_error;	/* set by render_hpdf_error */
 	HPDF_STATUS		 hpdf_detail;
 	const struct render_options *opt;
-	const struct render_data *data;
+	struct render_data	*data;		/* its drawn rows dropped */
 	struct buf		*err;
 	enum render_status	 status;
 

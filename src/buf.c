@@ -37,6 +37,19 @@ buf_reset(struct buf *b)
 	b->data[0] = '\0';
 }
 
+void
+buf_shrink(struct buf *b)
+{
+	char *p;
+
+	/* Failing to shrink leaves it as it was: nothing lost. */
+	if (b->alloc > b->len + 1 && (p = realloc(b->data, b->len + 1)) !=
+	    NULL) {
+		b->data = p;
+		b->alloc = b->len + 1;
+	}
+}
+
 /* Makes room for n more bytes and the NUL. */
 static int
 buf_grow(struct buf *b, size_t n)

@@ -80,7 +80,7 @@ cmd_render(struct app *app, int argc, char **argv)
 	ro.now = time(NULL);
 	ro.font_path = app->conf.font;
 	ro.max_pages = app->conf.max_pages;
-	switch (render_report(db.h, r.report_data, &ro, out, &err)) {
+	switch (render_report(db.h, &r.report_data, &ro, out, &err)) {
 	case RENDER_OK:
 		log_info("render: report %lld written to %s", id, out);
 		break;

@@ -130,7 +130,7 @@ render_pass(struct render *r, int dry)
 }
 
 enum render_status
-render_report(sqlite3 *db, const char *report_data,
+render_report(sqlite3 *db, char **report_data,
     const struct render_options *opt, const char *out_path,
     struct buf *err)
 {
@@ -151,8 +151,12 @@ render_report(sqlite3 *db, const char *report_data,
 		r.status = RENDER_IOERR;
 		goto out;
 	}
-	if ((r.status = render_data_load(&data, db, report_data, opt->title,
-	    opt->font_path != NULL, err)) != RENDER_OK)
+	r.status = render_data_load(&data, db, *report_data, opt->title,
+	    opt->font_path != NULL, err);
+	/* Read: the drawing needs what was kept, not the JSON. */
+	free(*report_data);
+	*report_data = NULL;
+	if (r.status != RENDER_OK)
 		goto out;
 	if ((r.pdf = HPDF_New(render_hpdf_error, &r)) == NULL) {
 		render_fail(&r, RENDER_NOMEM, "fallback PDF: out of memory");
@@ -187,5 +191,7 @@ out:
 		HPDF_Free(r.pdf);
 	render_page_release(&r);
 	render_data_release(&data);
+	free(*report_data);
+	*report_data = NULL;
 	return r.status;
 }

@@ -11,6 +11,20 @@
  * Of several problems, the one named is the first in this order, that
  * of the drawing: the title and subtitle, the columns, the rows, the
  * parameters, the KPIs, the chart.
+ *
+ * The rows are read a piece at a time.  SQLite 3.40's JSON functions
+ * copy and parse all of the text they are given, about 2.3 times its
+ * size (the copy, then 16 bytes a value): for the 8 MB of a 100,000-row
+ * table, more than the rest of the render together.  So when
+ * report_data is an object whose "rows" is an array, data_split() cuts
+ * the array's contents out: SQLite reads the rest (l->top, where "rows"
+ * is []) and then the rows DATA_PIECE bytes at a time, each piece an
+ * array of its own cut between two rows (data_piece()).  The cutting
+ * follows strings and brackets, no more: every byte still goes through
+ * SQLite's parser, which judges each piece as it would have judged the
+ * whole, and a piece that is not valid JSON makes report_data invalid.
+ * A text the scan finds unusual (nesting deeper than DATA_SPLIT_DEPTH, a
+ * character JSON does not allow between two values) is read whole.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,10 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "os_libc.h"
 #include "render_data.h"
 #include "render_text.h"
 
 /* The top-level keys, in the order of their checks. */
+/* Rows' text per piece; nesting the scan follows. */
+#define DATA_PIECE		(256 * 1024)
+#define DATA_SPLIT_DEPTH	64
+
 enum data_key {
 	KEY_TITLE, KEY_SUBTITLE, KEY_COLUMNS, KEY_ROWS, KEY_PARAMETERS,
 	KEY_KPIS, KEY_CHART, KEY_COUNT
@@ -46,6 +65,14 @@ struct data_load {
 	struct render_data	*d;
 	sqlite3			*db;
 	const char		*json;
+	/* What the statements read: json, or when the rows are read in
+	 * pieces, top_copy (json with "rows": []), the rows' contents
+	 * between rows_at and rows_end, and the piece being read. */
+	const char		*top;
+	char			*top_copy;
+	const char		*rows_at;
+	const char		*rows_end;
+	struct buf		 piece;
 	struct buf		*err;
 	enum render_status	 status;
 	char			 type[KEY_COUNT][8];	/* "": absent */
@@ -98,7 +125,7 @@ data_prepare(struct data_load *l, const char *sql)
 		sqlite3_finalize(st);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, l->json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, l->top, -1, SQLITE_STATIC);
 	return st;
 }
 
@@ -118,6 +145,173 @@ data_step(struct data_load *l, sqlite3_stmt *st)
 		return 0;
 	return data_fail(l, rc == SQLITE_NOMEM ? RENDER_NOMEM :
 	    RENDER_DATAERR, "report_data: %s", sqlite3_errmsg(l->db));
+}
+
+/* JSON's white space from p on. */
+static const char *
+split_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* The end of the string whose quote is at p, or NULL: the text ends. */
+static const char *
+split_string(const char *p)
+{
+	for (p++; *p != '"'; p++)
+		if (*p == '\0' || (*p == '\\' && *++p == '\0'))
+			return NULL;
+	return p + 1;
+}
+
+/*
+ * The end of the value at p, or NULL: the text ends first, or nests
+ * deeper than DATA_SPLIT_DEPTH.  Strings and brackets are followed; what
+ * is between them, a number or a word, is left for SQLite to judge.
+ */
+static const char *
+split_value(const char *p)
+{
+	int depth = 0;
+
+	if (*p != '"' && *p != '[' && *p != '{') {
+		while (*p != '\0' && strchr(" \t\n\r,:[]{}\"", *p) == NULL)
+			p++;
+		return p;
+	}
+	do {
+		if (*p == '"') {
+			if ((p = split_string(p)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '\0')
+			return NULL;
+		if (*p == '[' || *p == '{') {
+			if (++depth > DATA_SPLIT_DEPTH)
+				return NULL;
+		} else if (*p == ']' || *p == '}')
+			depth--;
+		p++;
+	} while (depth > 0);
+	return p;
+}
+
+/*
+ * Finds the rows' array in report_data, an object whose first "rows" key
+ * (as SQLite's paths match keys: the text as written) is an array, and
+ * makes l->top without the array's contents.  Anything else leaves the
+ * text whole (l->rows_at NULL): SQLite reads it as it is.  -1 out of
+ * memory.
+ */
+static int
+data_split(struct data_load *l)
+{
+	const char *p = split_space(l->json), *key, *v, *end;
+	const char *at = NULL, *to = NULL;
+	size_t head;
+	int rows;
+
+	if (*p++ != '{')
+		return 0;
+	for (p = split_space(p); *p != '}'; p = split_space(p + 1)) {
+		key = p;
+		if (*key != '"' || (end = split_string(key)) == NULL)
+			return 0;
+		rows = end - key == 6 && memcmp(key, "\"rows\"", 6) == 0;
+		if (*(p = split_space(end)) != ':')
+			return 0;
+		v = split_space(p + 1);
+		if ((end = split_value(v)) == NULL || end == v)
+			return 0;
+		if (rows && at == NULL) {
+			/* The first "rows": an array, or read whole (its
+			 * brackets stay in l->top: SQLite judges them). */
+			if (*v != '[')
+				return 0;
+			at = v + 1;
+			to = end - 1;
+		}
+		if (*(p = split_space(end)) != ',' && *p != '}')
+			return 0;
+		if (*p == '}')
+			break;
+	}
+	if (at == NULL || *split_space(p + 1) != '\0')
+		return 0;
+	head = (size_t)(at - l->json);
+	if ((l->top_copy = malloc(head + strlen(to) + 1)) == NULL)
+		return data_nomem(l);
+	memcpy(l->top_copy, l->json, head);
+	strcpy(l->top_copy + head, to);
+	l->top = l->top_copy;
+	l->rows_at = at;
+	l->rows_end = to;
+	return 0;
+}
+
+/*
+ * The next piece of the rows from *at into l->piece, an array of whole
+ * rows: 1, or 0 when there is none left (*at NULL), -1 out of memory.
+ * A piece ends at a comma between two rows once it holds DATA_PIECE
+ * bytes, never at one that nothing follows ("[1,2,]" must stay
+ * invalid).
+ */
+static int
+data_piece(struct data_load *l, const char **at)
+{
+	const char *start = *at, *p = start, *end = l->rows_end;
+	int depth = 0;
+
+	if (start == NULL)
+		return 0;
+	while (p < end) {
+		if (*p == '"') {
+			/* Whole, as data_split() saw it. */
+			p = split_string(p);
+			continue;
+		}
+		if (*p == '[' || *p == '{')
+			depth++;
+		else if (*p == ']' || *p == '}')
+			depth--;
+		else if (*p == ',' && depth == 0 && p - start >= DATA_PIECE &&
+		    split_space(p + 1) < end)
+			break;
+		p++;
+	}
+	*at = p < end ? p + 1 : NULL;
+	buf_reset(&l->piece);
+	if (buf_putc(&l->piece, '[') == -1 || buf_append(&l->piece, start,
+	    (size_t)(p - start)) == -1 || buf_putc(&l->piece, ']') == -1)
+		return data_nomem(l);
+	return 1;
+}
+
+/* Whether every piece of the rows is valid JSON: 1, 0, -1 recorded. */
+static int
+data_rows_valid(struct data_load *l)
+{
+	sqlite3_stmt *st;
+	const char *at = l->rows_at;
+	int valid = 1, rc;
+
+	if (at == NULL)
+		return 1;
+	if ((st = data_prepare(l, "SELECT json_valid(?1)")) == NULL)
+		return -1;
+	while (valid && (rc = data_piece(l, &at)) == 1) {
+		sqlite3_reset(st);
+		sqlite3_bind_text64(st, 1, l->piece.data, l->piece.len,
+		    SQLITE_STATIC, SQLITE_UTF8);
+		if ((rc = data_step(l, st)) != 1)
+			break;
+		valid = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	return l->status == RENDER_OK ? valid : -1;
 }
 
 /*
@@ -228,14 +422,14 @@ data_top(struct data_load *l, const char *fallback_title)
 			break;
 		}
 	}
+	sqlite3_finalize(st);
 	if (rc == SQLITE_NOMEM)
 		data_nomem(l);
-	else if (rc != SQLITE_DONE)
+	else if (rc != SQLITE_DONE || data_rows_valid(l) == 0)
 		/* json_each() refuses what json_valid() would. */
 		data_fail(l, RENDER_DATAERR, "report_data is not a JSON "
 		    "object: it is not valid JSON, or nests arrays and objects "
 		    "deeper than SQLite reads");
-	sqlite3_finalize(st);
 	if (l->status == RENDER_OK) {
 		/* Valid JSON: its first character says what it is. */
 		for (p = l->json; *p == ' ' || (*p >= '\t' && *p <= '\r');
@@ -341,11 +535,37 @@ data_chart_spec(struct data_load *l)
 	return l->status == RENDER_OK ? 0 : -1;
 }
 
-/* Appends one cell to the rows: kind, length, encoded text. */
+/*
+ * Starts a row, in a new block when the last one is full: *at is where
+ * its number of cells goes.  0, or -1 out of memory.
+ */
+static int
+data_row_start(struct data_load *l, size_t *at)
+{
+	struct render_data *d = l->d;
+	struct buf *b, *nb;
+
+	if (d->nblocks == 0 || d->blocks[d->nblocks - 1].len >=
+	    RENDER_ROWS_BLOCK) {
+		if ((nb = reallocarray(d->blocks, d->nblocks + 1,
+		    sizeof(*nb))) == NULL)
+			return data_nomem(l);
+		d->blocks = nb;
+		/* Full: no room kept for rows that go elsewhere. */
+		if (d->nblocks > 0)
+			buf_shrink(&d->blocks[d->nblocks - 1]);
+		buf_init(&d->blocks[d->nblocks++], d->rows_max);
+	}
+	b = &d->blocks[d->nblocks - 1];
+	*at = b->len;
+	return buf_putc(b, 0) == -1 ? data_nomem(l) : 0;
+}
+
+/* Appends one cell to the row being read: kind, length, encoded text. */
 static int
 data_cell(struct data_load *l, enum render_cell_kind kind, const char *v)
 {
-	struct buf *b = &l->d->rows;
+	struct buf *b = &l->d->blocks[l->d->nblocks - 1];
 	size_t at = b->len, n;
 
 	if (buf_append(b, "\0\0\0", 3) == -1 || (kind != RENDER_CELL_NULL &&
@@ -375,28 +595,19 @@ data_bar(struct data_load *l, size_t i, const char *type, sqlite3_stmt *st)
 }
 
 /*
- * The rows, each an array of at most RENDER_TABLE_MAX_COLS cells: one
- * statement, its result a row per cell (or per empty row).  A row past
- * the limit stops the reading at once.
+ * The rows of st (run over an array of rows): one result per cell (or
+ * per empty row).  A row past the limit stops the reading at once.  0,
+ * or -1 with the problem recorded.
  */
 static int
-data_rows(struct data_load *l)
+data_rows_of(struct data_load *l, sqlite3_stmt *st)
 {
 	struct render_data *d = l->d;
-	sqlite3_stmt *st;
 	sqlite3_int64 key, cur = -1;
 	size_t at = 0, i = 0;
 	const char *type, *ctype;
 	int rc;
 
-	if ((rc = data_key(l, KEY_ROWS)) <= 0)
-		return rc;
-	/* Only an array's cells are read: json_each() of a string's text
-	 * is not JSON. */
-	if ((st = data_prepare(l, "SELECT r.key, r.type, c.type, c.value "
-	    "FROM json_each(?1, '$.rows') AS r LEFT JOIN json_each(CASE WHEN "
-	    "r.type = 'array' THEN r.value END) AS c")) == NULL)
-		return -1;
 	while ((rc = data_step(l, st)) == 1) {
 		key = sqlite3_column_int64(st, 0);
 		if (key != cur) {
@@ -408,11 +619,8 @@ data_rows(struct data_load *l)
 				break;
 			}
 			cur = key;
-			at = d->rows.len;
-			if (buf_putc(&d->rows, 0) == -1) {
-				data_nomem(l);
+			if (data_row_start(l, &at) == -1)
 				break;
-			}
 			i = 0;
 			if (d->nrows++ < RENDER_CHART_MAX_BARS) {
 				d->bar_label[d->nbars].off = 0;
@@ -446,7 +654,41 @@ data_rows(struct data_load *l)
 		if (rc == -1 || ((size_t)d->nrows <= RENDER_CHART_MAX_BARS &&
 		    data_bar(l, i, ctype, st) == -1))
 			break;
-		d->rows.data[at] = (char)++i;
+		d->blocks[d->nblocks - 1].data[at] = (char)++i;
+	}
+	return l->status == RENDER_OK ? 0 : -1;
+}
+
+/*
+ * The rows, each an array of at most RENDER_TABLE_MAX_COLS cells, from
+ * one statement: over "$.rows" of the whole text, or over each piece.
+ */
+static int
+data_rows(struct data_load *l)
+{
+	sqlite3_stmt *st;
+	const char *at = l->rows_at;
+	int rc;
+
+	if ((rc = data_key(l, KEY_ROWS)) <= 0)
+		return rc;
+	/* Only an array's cells are read: json_each() of a string's text
+	 * is not JSON. */
+	if ((st = data_prepare(l, "SELECT r.key, r.type, c.type, c.value "
+	    "FROM json_each(?1, ?2) AS r LEFT JOIN json_each(CASE WHEN "
+	    "r.type = 'array' THEN r.value END) AS c")) == NULL)
+		return -1;
+	if (at == NULL) {
+		sqlite3_bind_text(st, 2, "$.rows", -1, SQLITE_STATIC);
+		data_rows_of(l, st);
+	} else {
+		sqlite3_bind_text(st, 2, "$", -1, SQLITE_STATIC);
+		while (l->status == RENDER_OK && data_piece(l, &at) == 1) {
+			sqlite3_reset(st);
+			sqlite3_bind_text64(st, 1, l->piece.data, l->piece.len,
+			    SQLITE_STATIC, SQLITE_UTF8);
+			data_rows_of(l, st);
+		}
 	}
 	sqlite3_finalize(st);
 	return l->status == RENDER_OK ? 0 : -1;
@@ -596,29 +838,41 @@ render_data_load(struct render_data *d, sqlite3 *db, const char *json,
 	 * (a cell of two bytes, "1e9,", is at most 15 here), or a few KiB:
 	 * caps that are never reached. */
 	buf_init(&d->strs, 8 * strlen(json) + (1 << 16));
-	buf_init(&d->rows, 8 * strlen(json) + (1 << 16));
+	d->rows_max = 8 * strlen(json) + (1 << 16);
 	memset(&l, 0, sizeof(l));
 	l.d = d;
 	l.db = db;
 	l.json = json;
+	l.top = json;
 	l.err = err;
+	/* A piece is DATA_PIECE bytes and a row: at most the rows. */
+	buf_init(&l.piece, strlen(json) + 2);
 	/* The empty text, where every render_str starts. */
 	if (buf_putc(&d->strs, '\0') == -1) {
 		data_nomem(&l);
 		return l.status;
 	}
-	if (data_top(&l, fallback_title) == 0 && data_columns(&l) == 0 &&
-	    data_chart_spec(&l) == 0 && data_rows(&l) == 0 &&
-	    data_parameters(&l) == 0 && data_kpis(&l) == 0)
+	if (data_split(&l) == 0 && data_top(&l, fallback_title) == 0 &&
+	    data_columns(&l) == 0 && data_chart_spec(&l) == 0 &&
+	    data_rows(&l) == 0 && data_parameters(&l) == 0 &&
+	    data_kpis(&l) == 0)
 		data_chart(&l);
+	free(l.top_copy);
+	buf_release(&l.piece);
 	return l.status;
 }
 
 void
 render_data_release(struct render_data *d)
 {
+	size_t i;
+
 	buf_release(&d->strs);
-	buf_release(&d->rows);
+	for (i = 0; i < d->nblocks; i++)
+		buf_release(&d->blocks[i]);
+	free(d->blocks);
+	d->blocks = NULL;
+	d->nblocks = 0;
 	free(d->params);
 	free(d->kpis);
 	d->params = d->kpis = NULL;
@@ -632,18 +886,33 @@ render_data_str(const struct render_data *d, struct render_str s)
 }
 
 size_t
-render_data_row(const struct render_data *d, size_t *off,
+render_data_row(const struct render_data *d, struct render_row_at *at,
     struct render_cell *cells)
 {
-	const unsigned char *p = (const unsigned char *)d->rows.data + *off;
-	size_t n = *p++, i;
+	const unsigned char *p;
+	size_t n, i;
 
+	if (at->off == d->blocks[at->block].len) {
+		at->block++;
+		at->off = 0;
+	}
+	p = (const unsigned char *)d->blocks[at->block].data + at->off;
+	n = *p++;
 	for (i = 0; i < n; i++) {
 		cells[i].kind = (enum render_cell_kind)p[0];
 		cells[i].len = (size_t)p[1] | (size_t)p[2] << 8;
 		cells[i].text = (const char *)p + 3;
 		p += 3 + cells[i].len;
 	}
-	*off = (size_t)((const char *)p - d->rows.data);
+	at->off = (size_t)((const char *)p - d->blocks[at->block].data);
 	return n;
+}
+
+void
+render_data_drop(struct render_data *d, const struct render_row_at *at)
+{
+	size_t i;
+
+	for (i = 0; i < at->block && i < d->nblocks; i++)
+		buf_release(&d->blocks[i]);
 }

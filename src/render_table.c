@@ -48,14 +48,15 @@ render_table_layout(struct render *r)
 	struct render_cell cells[RENDER_TABLE_MAX_COLS];
 	double want[RENDER_TABLE_MAX_COLS], total = 0, capped = 0, avail,
 	    share, w;
-	size_t order[RENDER_TABLE_MAX_COLS], i, j, k, n, off = 0, left;
+	size_t order[RENDER_TABLE_MAX_COLS], i, j, k, n, left;
+	struct render_row_at at = { 0, 0 };
 	long long row;
 
 	for (i = 0; i < d->ncols; i++)
 		want[i] = i < d->nnames ? render_width(r, &r->bold, CELL_SIZE,
 		    render_data_str(d, d->names[i]), d->names[i].len) : 0;
 	for (row = 0; row < d->nrows; row++) {
-		n = render_data_row(d, &off, cells);
+		n = render_data_row(d, &at, cells);
 		for (i = 0; i < n; i++)
 			/* No column gets more than a landscape page. */
 			if (want[i] < LANDSCAPE_W && cells[i].len && (w =
@@ -243,10 +244,10 @@ render_row_draw(struct render *r, const struct table_row *row, double h,
 int
 render_table(struct render *r)
 {
-	const struct render_data *d = r->data;
+	struct render_data *d = r->data;
 	struct table_row *head = NULL, *row;
 	double hh, h;
-	size_t off = 0;
+	struct render_row_at at = { 0, 0 };
 	long long k;
 	int headed = 0, rc = -1;
 
@@ -259,7 +260,7 @@ render_table(struct render *r)
 	hh = HEAD_H + (double)(render_header_layout(r, head) - 1) * LINE_H;
 	for (k = 0; k < d->nrows || !headed; k++) {
 		if (k < d->nrows) {
-			row->ncells = render_data_row(d, &off, row->cells);
+			row->ncells = render_data_row(d, &at, row->cells);
 			render_row_layout(r, row);
 			h = ROW_H + (double)(row->height - 1) * LINE_H;
 		} else
@@ -276,6 +277,10 @@ render_table(struct render *r)
 		}
 		if (k < d->nrows)
 			render_row_draw(r, row, h, k % 2);
+		/* Drawn: the rows before are not read again, and their
+		 * memory goes to libharu's pages. */
+		if (!r->dry)
+			render_data_drop(d, &at);
 		if (r->status != RENDER_OK || render_check_hpdf(r) == -1)
 			goto out;
 	}

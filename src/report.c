@@ -11,6 +11,101 @@
 #include "report.h"
 #include "table.h"
 
+/*
+ * The report_data of row id into *out (NULL for NULL or '', as
+ * temp.reports has it) with SQLite's incremental I/O, in one buffer of
+ * its size: a SELECT through temp.reports holds the value three times at
+ * its peak (the record's, NULLIF's, CASE's) before the copy kept, some
+ * 25 MB for a table of 100,000 rows.  1 when it cannot be read this way
+ * (a table without rowids, a value that is neither text nor blob, a
+ * file not in UTF-8): the caller selects it.  0, or -1 out of memory.
+ */
+static int
+report_data_blob(struct db *db, long long id, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_blob *blob = NULL;
+	struct buf sql;
+	sqlite3_int64 rowid = 0;
+	int n, rc = 1;
+
+	*out = NULL;
+	buf_init(&sql, 512);
+	/* The stored bytes are the text in a UTF-8 file only; a library
+	 * built without UTF-16 has no such pragma, and reads every file's
+	 * text as UTF-8 bytes, as these. */
+	if (sqlite3_prepare_v2(db->h, "PRAGMA encoding", -1, &st, NULL) !=
+	    SQLITE_OK || (sqlite3_step(st) == SQLITE_ROW && strcmp((const
+	    char *)sqlite3_column_text(st, 0), "UTF-8") != 0))
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (buf_puts(&sql, "SELECT rowid FROM ") == -1 || table_put_name(db,
+	    &sql) == -1 || buf_puts(&sql, " WHERE id = ?1") == -1 ||
+	    sqlite3_prepare_v2(db->h, sql.data, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	rowid = sqlite3_column_int64(st, 0);
+	if (sqlite3_blob_open(db->h, "main", db->table, table_column_name(
+	    TABLE_REPORT_DATA), rowid, 0, &blob) != SQLITE_OK)
+		goto out;
+	if ((n = sqlite3_blob_bytes(blob)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((*out = malloc((size_t)n + 1)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if (sqlite3_blob_read(blob, *out, n, 0) != SQLITE_OK) {
+		free(*out);
+		*out = NULL;
+		goto out;
+	}
+	(*out)[n] = '\0';
+	rc = 0;
+out:
+	sqlite3_blob_close(blob);
+	sqlite3_finalize(st);
+	buf_release(&sql);
+	/* The pages it went through are of no further use. */
+	sqlite3_db_release_memory(db->h);
+	return rc;
+}
+
+/* The report_data of row id into *out: as above, or selected. */
+static enum db_status
+report_data_read(struct db *db, long long id, char **out, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum db_status s;
+	int rc;
+
+	if ((rc = report_data_blob(db, id, out)) <= 0) {
+		if (rc == 0)
+			return DB_OK;
+		buf_printf(err, "report %lld: out of memory", id);
+		return DB_ERROR;
+	}
+	if ((s = db_prepare(db, "SELECT report_data FROM temp.reports WHERE "
+	    "id = ?1", &st, err)) != DB_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (db_column_dup(st, 0, out) == -1) {
+			buf_printf(err, "report %lld: out of memory", id);
+			s = DB_ERROR;
+		}
+	} else if (rc != SQLITE_DONE) {
+		buf_printf(err, "report %lld: %s", id, sqlite3_errmsg(db->h));
+		s = db_status_of(rc);
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
 void
 report_release(struct report *r)
 {
@@ -96,7 +191,7 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 	 * included, and gives NULL for anything else. */
 	s = db_prepare(db, "SELECT id, title, recipients, cc, bcc, subject, "
 	    "body, scheduled_at, datetime(scheduled_at), sent, sent_at, "
-	    "pdf_path, CASE WHEN ?2 THEN report_data END, schedule, timezone, "
+	    "pdf_path, NULL, schedule, timezone, "
 	    "last_error, CASE WHEN ?2 THEN NULL ELSE "
 	    "coalesce(length(report_data), 0) > 0 END "
 	    "FROM temp.reports WHERE id = ?1", &st, err);
@@ -133,8 +228,12 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 	}
 	/* With the data loaded, whether there is any is known without
 	 * reading it again (twice 8 MB for a report of 100,000 rows). */
-	if (with_data)
+	if (with_data) {
+		if ((s = report_data_read(db, id, &r->report_data, err)) !=
+		    DB_OK)
+			goto out;
 		r->has_data = r->report_data != NULL && *r->report_data;
+	}
 	/* NOT NULL in the schema, but a sync job's file may not say so. */
 	if (r->title == NULL && (r->title = strdup("")) == NULL) {
 		s = DB_ERROR;

@@ -103,7 +103,7 @@ send_fallback(struct send_run *run, const struct report *r, struct buf *why,
 		step = send_defer(run, r, "spool path too long");
 		goto out;
 	}
-	rs = render_report(run->db.h, full.report_data, &ro, path.data, &err);
+	rs = render_report(run->db.h, &full.report_data, &ro, path.data, &err);
 	switch (rs) {
 	case RENDER_OK:
 		if ((*pdf_fd = os_open(path.data, O_RDONLY, 0)) == -1) {

@@ -102,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opt.font_path = FUZZ_FONT;
 
 	buf_init(&err, 4096);
-	s = render_report(fuzz_db, json, &opt, fuzz_out, &err);
+	s = render_report(fuzz_db, &json, &opt, fuzz_out, &err);
 	if (getenv("FUZZ_VERBOSE"))	/* what each seed does */
 		fprintf(stderr, "render: status %d%s%s\n", (int)s,
 		    err.len ? ": " : "", err.data);

@@ -58,7 +58,7 @@ test_render_data_cells_kept_with_their_kind(void **state)
 {
 	struct render_data d;
 	struct render_cell c[RENDER_TABLE_MAX_COLS];
-	size_t off = 0;
+	struct render_row_at off = { 0, 0 };
 
 	(void)state;
 	load(&d, "{\"columns\": [\"N\xc2\xb0\", \"Libell\xc3\xa9\"], "
@@ -87,7 +87,9 @@ test_render_data_cells_kept_with_their_kind(void **state)
 	assert_memory_equal(c[0].text, "Inf", 3);
 	assert_int_equal(c[1].len, strlen("[2,{\"a\":3}]"));
 	assert_memory_equal(c[1].text, "[2,{\"a\":3}]", c[1].len);
-	assert_int_equal(off, d.rows.len);
+	assert_int_equal(d.nblocks, 1);
+	assert_int_equal(off.block, 0);
+	assert_int_equal(off.off, d.blocks[0].len);
 	/* Numbers or nulls only: right-aligned; a text, or true, not. */
 	assert_true(d.numeric[0]);
 	assert_false(d.numeric[1]);
@@ -262,6 +264,155 @@ test_render_data_problems_named(void **state)
 	buf_release(&err);
 }
 
+/*
+ * n rows of everything a cell can be, strings holding what the cutting
+ * of the rows into pieces must step over (brackets, commas, quotes),
+ * between head and tail.
+ */
+static void
+rows_json(struct buf *b, const char *head, size_t n, const char *tail)
+{
+	size_t i;
+
+	buf_reset(b);
+	assert_int_equal(buf_puts(b, head), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(buf_printf(b, "%s[%zu, \"a],[b\\\", {c\", "
+		    "%s, null, -1.5e3, [1, [\"]\"]], {\"k\": \"}\"}, "
+		    "\"\\u00e9t\\u00e9\", true]\n", i ? ", " : "", i,
+		    i % 7 ? "\"x\"" : "2.25"), 0);
+	assert_int_equal(buf_puts(b, tail), 0);
+}
+
+/* Every row of a and b the same, cell for cell. */
+static void
+expect_same_rows(const struct render_data *a, const struct render_data *b)
+{
+	struct render_cell ca[RENDER_TABLE_MAX_COLS], cb[RENDER_TABLE_MAX_COLS];
+	struct render_row_at pa = { 0, 0 }, pb = { 0, 0 };
+	long long r;
+	size_t i, n;
+
+	assert_int_equal(a->nrows, b->nrows);
+	assert_int_equal(a->ncols, b->ncols);
+	assert_memory_equal(a->numeric, b->numeric, sizeof(a->numeric));
+	for (r = 0; r < a->nrows; r++) {
+		n = render_data_row(a, &pa, ca);
+		assert_int_equal(render_data_row(b, &pb, cb), n);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(ca[i].kind, cb[i].kind);
+			assert_int_equal(ca[i].len, cb[i].len);
+			assert_memory_equal(ca[i].text, cb[i].text, ca[i].len);
+		}
+	}
+}
+
+static void
+test_render_data_rows_in_pieces_as_whole(void **state)
+{
+	struct render_data pieces, whole;
+	struct render_cell c[RENDER_TABLE_MAX_COLS];
+	struct render_row_at at = { 0, 0 };
+	struct buf json;
+	size_t i;
+	long long r;
+
+	(void)state;
+	buf_init(&json, 64 << 20);
+	/* Some 2 MB of rows: several pieces, many blocks. */
+	rows_json(&json, "{\"title\": \"T\", \"rows\" : [", 20000,
+	    "], \"kpis\": [{\"label\": \"n\", \"value\": 1}]}");
+	load(&pieces, json.data, 1);
+	/* The same with something nested deeper than the cutting follows:
+	 * SQLite reads the whole text, as before there were pieces. */
+	json.len -= 1;
+	assert_int_equal(buf_puts(&json, ", \"deep\": "), 0);
+	for (i = 0; i < 80; i++)
+		assert_int_equal(buf_putc(&json, '['), 0);
+	for (i = 0; i < 80; i++)
+		assert_int_equal(buf_putc(&json, ']'), 0);
+	assert_int_equal(buf_putc(&json, '}'), 0);
+	load(&whole, json.data, 1);
+	assert_int_equal(pieces.nrows, 20000);
+	assert_true(pieces.nblocks > 8);
+	assert_int_equal(whole.nkpis, 1);
+	assert_int_equal(pieces.nkpis, 1);
+	expect_same_rows(&pieces, &whole);
+	expect_str(&pieces, pieces.title, "T");
+	/* The drawn rows' blocks given back, the rest still readable. */
+	for (r = 0; r < pieces.nrows; r++) {
+		render_data_row(&pieces, &at, c);
+		render_data_drop(&pieces, &at);
+	}
+	assert_int_equal(at.block, pieces.nblocks - 1);
+	assert_int_equal(c[0].len, 5);
+	assert_memory_equal(c[0].text, "19999", 5);
+	assert_int_equal(pieces.blocks[0].alloc, 0);
+	render_data_release(&pieces);
+	render_data_release(&whole);
+	buf_release(&json);
+}
+
+/* A problem in a later piece is named as it was for the whole text. */
+static void
+test_render_data_problems_in_pieces(void **state)
+{
+	static const struct {
+		const char	*head;
+		const char	*tail;
+		const char	*err;
+	} cases[] = {
+		/* Invalid JSON first, before the title's type. */
+		{ "{\"title\": 1, \"rows\": [", ", [tru]]}", "it is not valid" },
+		{ "{\"rows\": [", ", [1}]}", "it is not valid" },
+		{ "{\"rows\": [", ", [1], ]}", "it is not valid" },
+		{ "{\"rows\": [", ",]}", "it is not valid" },
+		{ "{\"rows\": [", ", , [1]]}", "it is not valid" },
+		{ "{\"rows\": [", "]", "it is not valid" },
+		{ "{\"rows\": [", "]} x", "it is not valid" },
+		{ "{\"rows\": [", ", [\"\x01\"]]}", "it is not valid" },
+		{ "{\"rows\": [", ", 7]}", "\"rows\"[20000] must be an array, "
+		    "not integer" },
+		{ "{\"rows\": [", "], \"rows\": 3}", NULL },
+		{ "{\"rows\": 3, \"rows\": [", "]}", "\"rows\" must be an "
+		    "array, not integer" },
+	};
+	struct render_data d;
+	struct buf json, err;
+	size_t i;
+
+	(void)state;
+	buf_init(&json, 64 << 20);
+	buf_init(&err, 4096);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rows_json(&json, cases[i].head, 20000, cases[i].tail);
+		buf_reset(&err);
+		if (cases[i].err == NULL) {
+			/* The first "rows" is read, as SQLite's paths do. */
+			load(&d, json.data, 0);
+			assert_int_equal(d.nrows, 20000);
+		} else if (render_data_load(&d, db, json.data, NULL, 0, &err)
+		    != RENDER_DATAERR || strstr(err.data, cases[i].err) ==
+		    NULL)
+			fail_msg("case %zu: got \"%s\"", i, err.data);
+		render_data_release(&d);
+	}
+	/* A row longer than a piece, then a comma that nothing follows:
+	 * no piece ends there, or "[]" would pass for what follows. */
+	buf_reset(&json);
+	assert_int_equal(buf_puts(&json, "{\"rows\": [[\""), 0);
+	for (i = 0; i < 300000; i++)
+		assert_int_equal(buf_putc(&json, 'x'), 0);
+	assert_int_equal(buf_puts(&json, "\"] , ]}"), 0);
+	buf_reset(&err);
+	assert_int_equal(render_data_load(&d, db, json.data, NULL, 0, &err),
+	    RENDER_DATAERR);
+	assert_non_null(strstr(err.data, "it is not valid"));
+	render_data_release(&d);
+	buf_release(&err);
+	buf_release(&json);
+}
+
 int
 main(void)
 {
@@ -272,6 +423,8 @@ main(void)
 		cmocka_unit_test(
 		    test_render_data_chart_bars_of_the_first_rows),
 		cmocka_unit_test(test_render_data_problems_named),
+		cmocka_unit_test(test_render_data_rows_in_pieces_as_whole),
+		cmocka_unit_test(test_render_data_problems_in_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
