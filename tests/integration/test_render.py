@@ -2,6 +2,7 @@
 pdftoppm."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -693,3 +694,44 @@ def test_text_the_pdf_syntax_uses_is_shown_as_it_is(ready):
     t = text(out)
     for s in cells + ["Rapport (brouillon) \\ v2"]:
         assert s in t, s
+
+
+@pytest.mark.parametrize("form", ["text", "blob", "without-rowid",
+                                  "integer", "empty"])
+def test_report_data_read_whatever_its_storage(box, form):
+    # report_data is read with SQLite's blob I/O where it can be (one
+    # copy in memory), and selected where it cannot: a sync job's table
+    # without rowids, a value that is not text.  Both read the same.
+    data = json.dumps(SAMPLE, ensure_ascii=False)
+    if form == "without-rowid":
+        c = sqlite3.connect(box.db)
+        c.execute("CREATE TABLE sync_reports (id INTEGER NOT NULL PRIMARY "
+                  "KEY, title TEXT NOT NULL, recipients TEXT NOT NULL, "
+                  "scheduled_at TEXT NOT NULL, sent INTEGER NOT NULL "
+                  "DEFAULT 0, report_data TEXT) WITHOUT ROWID")
+        c.execute("INSERT INTO sync_reports (id, title, recipients, "
+                  "scheduled_at, report_data) VALUES (7, 'Ventes', "
+                  "'a@example.com', '2026-11-23 07:00:00', ?)", (data,))
+        c.commit()
+        c.close()
+        box.write_conf("[database]\ntable = sync_reports\n")
+        rid = 7
+    else:
+        box.initdb()
+        value = {"text": data, "blob": data.encode("utf-8"),
+                 "integer": 42, "empty": ""}[form]
+        rid = box.add(pdf_path=None, report_data=value)
+    out = os.path.join(box.root, "out.pdf")
+    r = box.run("render", str(rid), "-o", out)
+    if form == "integer":
+        assert r.returncode == 65, r.stderr
+        assert "report_data is not a JSON object" in r.stderr
+    elif form == "empty":
+        assert r.returncode == 65, r.stderr
+        assert "has no report_data" in r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+        qpdf_ok(out)
+        assert "Crème brûlée « maison » — œufs" in text(out)
+    if form in ("integer", "empty"):
+        assert not os.path.exists(out)
