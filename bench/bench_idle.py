@@ -142,32 +142,35 @@ def fill(path, table, cols, rows):
 
 def due_query():
     """The due query as the binary runs it (report_due_ids() in
-    src/report.c), read from the source so that this page follows it."""
+    src/report.c: report_due_sql(db, &sql, WHAT, COND, ...) makes
+    "SELECT WHAT FROM the table WHERE sent = 0 AND COND"), read from the
+    source so that this page follows it."""
     src = os.path.join(bl.ROOT, "src", "report.c")
     try:
         with open(src) as f:
             text = f.read()
-        body = text[text.index("report_due_ids("):]
-        call = body[body.index("db_prepare("):body.index(", &st")]
-        sql = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', call))
+        body = text[text.index("\nreport_due_ids("):]
+        at = body.index("report_due_sql(")
+        call = body[at:body.index("err)", at)]
+        strings = re.findall(r'"((?:[^"\\]|\\.)*)"', call)
+        what, cond = strings[0], "".join(strings[1:])
+        sql = ("SELECT %s FROM \"main\".\"scheduled_reports\" WHERE "
+               "sent = 0 AND %s" % (what, cond))
         if "sent" in sql and "scheduled_at" in sql:
             return sql, "src/report.c"
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexError):
         pass
-    return ("SELECT id FROM temp.reports WHERE sent = 0 AND "
-            "coalesce(datetime(scheduled_at) <= ?1, 1) ORDER BY "
-            "scheduled_at, id", "a copy (src/report.c not readable)")
+    return ("SELECT id FROM \"main\".\"scheduled_reports\" WHERE sent = 0 "
+            "AND coalesce(datetime(scheduled_at) <= ?1, 1) ORDER BY "
+            "NULLIF(scheduled_at, ''), id",
+            "a copy (src/report.c not readable)")
 
 
 def explain_sendreports(db):
     sql, origin = due_query()
     sql_now = sql.replace("?1", "'%s'" % bl.utc(bl.now_utc())).replace(
         "?", "'%s'" % bl.utc(bl.now_utc()))
-    # temp.reports is the view the binary makes over the table
-    # (table_create_view() in src/table.c: text columns through NULLIF).
-    view = ("CREATE TEMP VIEW reports AS SELECT id, NULLIF(scheduled_at, "
-            "'') AS scheduled_at, sent FROM scheduled_reports;")
-    r = subprocess.run(["sqlite3", "-readonly", db, view,
+    r = subprocess.run(["sqlite3", "-readonly", db,
                         "EXPLAIN QUERY PLAN " + sql_now],
                        capture_output=True, text=True)
     if r.returncode != 0:

@@ -58,6 +58,7 @@ struct db {
 	char		 table[DB_TABLE_NAME_MAX + 1];
 	unsigned	 columns;
 	unsigned	 notnull;
+	int		 has_view;	/* temp.reports made (table_view()) */
 	/* The reports file's path, and the identity ("dev:ino") of the
 	 * file last written, as the state database recorded it. */
 	char		 reports_path[4096];

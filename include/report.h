@@ -49,6 +49,18 @@ enum db_status	report_due_ids(struct db *db, const char *now,
 		    long long **ids, size_t *n, struct buf *err);
 
 /*
+ * "SELECT what FROM <the table> WHERE sent = 0 AND cond" into *sql,
+ * initialised here (cond NULL: none; the caller releases sql on DB_OK).
+ * Straight from the table, not through temp.reports: the due reports are
+ * the query of every tick, on required columns only, and making the view
+ * costs a fifth of an idle tick (table.h).  What the view makes of
+ * scheduled_at ('' as NULL) changes nothing in datetime(); an ORDER BY
+ * says NULLIF(scheduled_at, '') itself.  DB_OK, or DB_ERROR.
+ */
+enum db_status	report_due_sql(struct db *db, struct buf *sql,
+		    const char *what, const char *cond, struct buf *err);
+
+/*
  * Loads report `id`.  report_data is loaded only when with_data is set:
  * it may be large and most callers do not need it.  Returns DB_OK,
  * DB_NOTFOUND (the row is gone), DB_TEMPFAIL or DB_ERROR.

@@ -7,11 +7,15 @@
  * keeps '' for "none" in NOT NULL text columns.  Only id, title,
  * recipients, scheduled_at and sent are required.
  *
- * table_open() reads the table's columns (PRAGMA table_info) and creates
- * the view temp.reports on the connection: every column of the contract,
- * NULL where the table has none and where an optional text column holds
- * '', so that every reader sees one shape.  The view lives in the
- * connection's temporary database: nothing is written to the file.
+ * table_open() reads the table's columns (PRAGMA table_info);
+ * table_view() creates the view temp.reports on the connection: every
+ * column of the contract, NULL where the table has none and where an
+ * optional text column holds '', so that every reader sees one shape.
+ * The view lives in the connection's temporary database: nothing is
+ * written to the file.  It is made by the readers that need it, not by
+ * table_open(): making it costs a fifth of an idle tick, whose one query
+ * (the due reports, report.h) reads only required columns, from the
+ * table itself.
  * Writes name only the columns the table has, with what each column's
  * constraints allow (table_none()).
  */
@@ -46,12 +50,17 @@ enum table_column {
 
 /*
  * Reads the columns of table `name` in the main database of db into
- * db->table and creates temp.reports.  Returns DB_OK; DB_NOTFOUND when
- * there is no such table; DB_SCHEMA when a required column is missing
- * (err names it: "table T has no column recipients"); DB_TEMPFAIL or
- * DB_ERROR.
+ * db->table.  Returns DB_OK; DB_NOTFOUND when there is no such table;
+ * DB_SCHEMA when a required column is missing (err names it: "table T
+ * has no column recipients"); DB_TEMPFAIL or DB_ERROR.
  */
 enum db_status	table_open(struct db *db, const char *name, struct buf *err);
+
+/*
+ * Creates temp.reports over the table table_open() read, once per
+ * connection.  DB_OK, DB_TEMPFAIL or DB_ERROR with err set.
+ */
+enum db_status	table_view(struct db *db, struct buf *err);
 
 /* The name of column c. */
 const char	*table_column_name(enum table_column c);

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "exitcode.h"
 #include "log.h"
+#include "table.h"
 #include "timeutil.h"
 
 enum list_filter { LIST_ALL, LIST_PENDING, LIST_SENT, LIST_FAILED };
@@ -175,6 +176,11 @@ cmd_list(struct app *app, int argc, char **argv)
 	buf_init(&line, 1 << 20);
 	s = db_open(&db, &app->conf, DB_READONLY, &err);
 	if (s != DB_OK) {
+		log_warnx("%s", err.data);
+		rc = app_exit_for_db(s);
+		goto out;
+	}
+	if ((s = table_view(&db, &err)) != DB_OK) {
 		log_warnx("%s", err.data);
 		rc = app_exit_for_db(s);
 		goto out;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "os_fs.h"
 #include "os_proc.h"
+#include "report.h"
 #include "send.h"
 #include "timeutil.h"
 
@@ -118,24 +119,28 @@ daemon_reload_conf(struct app *app, const char *path)
 /*
  * The earliest unsent scheduled_at, for waking when a report falls due
  * between ticks; 0 when none (or the database cannot tell: the next tick
- * will say why).  The partial index on scheduled_at makes this one seek.
+ * will say why).  The partial index of unsent rows keeps it to those.
  */
 static time_t
 daemon_next_due(const struct conf *conf)
 {
 	struct db db;
-	struct buf err;
+	struct buf err, sql;
 	sqlite3_stmt *st = NULL;
 	const unsigned char *text;
+	enum db_status s;
 	time_t t = 0;
 
 	buf_init(&err, 1024);
 	memset(&db, 0, sizeof(db));
 	if (db_open(&db, conf, DB_READONLY, &err) != DB_OK)
 		goto out;
-	if (db_prepare(&db, "SELECT min(coalesce(datetime(scheduled_at), "
-	    "'0000-00-00 00:00:00')) FROM temp.reports WHERE sent = 0", &st,
-	    &err) != DB_OK)
+	if (report_due_sql(&db, &sql, "min(coalesce(datetime(scheduled_at), "
+	    "'0000-00-00 00:00:00'))", NULL, &err) != DB_OK)
+		goto out;
+	s = db_prepare(&db, sql.data, &st, &err);
+	buf_release(&sql);
+	if (s != DB_OK)
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (text = sqlite3_column_text(st, 0)) != NULL &&

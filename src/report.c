@@ -89,7 +89,8 @@ report_data_read(struct db *db, long long id, char **out, struct buf *err)
 		buf_printf(err, "report %lld: out of memory", id);
 		return DB_ERROR;
 	}
-	if ((s = db_prepare(db, "SELECT report_data FROM temp.reports WHERE "
+	if ((s = table_view(db, err)) != DB_OK || (s = db_prepare(db,
+	    "SELECT report_data FROM temp.reports WHERE "
 	    "id = ?1", &st, err)) != DB_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
@@ -127,12 +128,28 @@ report_release(struct report *r)
 }
 
 enum db_status
+report_due_sql(struct db *db, struct buf *sql, const char *what,
+    const char *cond, struct buf *err)
+{
+	buf_init(sql, 1024);
+	if (buf_printf(sql, "SELECT %s FROM ", what) == -1 ||
+	    table_put_name(db, sql) == -1 || buf_printf(sql, " WHERE sent = 0"
+	    "%s%s", cond ? " AND " : "", cond ? cond : "") == -1) {
+		buf_release(sql);
+		buf_printf(err, "table name too long");
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+enum db_status
 report_due_ids(struct db *db, const char *now, long long **ids, size_t *n,
     struct buf *err)
 {
 	sqlite3_stmt *st = NULL;
 	long long *v = NULL, *nv;
 	size_t len = 0, cap = 0;
+	struct buf sql;
 	enum db_status s;
 	int rc;
 
@@ -144,9 +161,12 @@ report_due_ids(struct db *db, const char *now, long long **ids, size_t *n,
 	 * cannot read is due at once, to be given up with its reason rather
 	 * than left pending forever.
 	 */
-	s = db_prepare(db, "SELECT id FROM temp.reports WHERE sent = 0 AND "
-	    "coalesce(datetime(scheduled_at) <= ?1, 1) "
-	    "ORDER BY scheduled_at, id", &st, err);
+	if ((s = report_due_sql(db, &sql, "id", "coalesce(datetime("
+	    "scheduled_at) <= ?1, 1) ORDER BY NULLIF(scheduled_at, ''), id",
+	    err)) != DB_OK)
+		return s;
+	s = db_prepare(db, sql.data, &st, err);
+	buf_release(&sql);
 	if (s != DB_OK)
 		return s;
 	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
@@ -187,6 +207,8 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	if ((s = table_view(db, err)) != DB_OK)
+		return s;
 	/* datetime() reads the formats Django and ISO 8601 use, offsets
 	 * included, and gives NULL for anything else. */
 	s = db_prepare(db, "SELECT id, title, recipients, cc, bcc, subject, "

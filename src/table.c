@@ -205,5 +205,17 @@ table_open(struct db *db, const char *name, struct buf *err)
 			return DB_SCHEMA;
 		}
 	}
-	return table_create_view(db, err);
+	return DB_OK;
+}
+
+enum db_status
+table_view(struct db *db, struct buf *err)
+{
+	enum db_status s;
+
+	if (db->has_view)
+		return DB_OK;
+	if ((s = table_create_view(db, err)) == DB_OK)
+		db->has_view = 1;
+	return s;
 }
