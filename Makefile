@@ -63,16 +63,30 @@ PROG_CFLAGS	:= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   -Wall -Wextra -Wshadow -Wwrite-strings -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
 		   -DSENDREPORTS_VERSION='"$(VERSION)"' -MMD -MP
-PROG_LIBS	?= $(PKG_LIBS) -lhpdf -lm
-# The dynamic build loads libcurl when it first sends (include/curl_dl.h):
-# its headers, not its library.  CURL_DLOPEN= links it as usual.
+PROG_LIBS	?= $(PKG_LIBS) $(if $(HPDF_DLOPEN),,-lhpdf) -lm
+# The dynamic build loads libcurl when it first sends (include/curl_dl.h),
+# libharu when it first renders (include/hpdf_dl.h): their headers, not
+# their libraries.  CURL_DLOPEN= or HPDF_DLOPEN= links one as usual.
 ifeq ($(STATIC),)
 CURL_DLOPEN	?= 1
+HPDF_DLOPEN	?= 1
 endif
 ifneq ($(CURL_DLOPEN),)
 PROG_CFLAGS	+= -DSENDREPORTS_CURL_DLOPEN
-PROG_LIBS	+= -ldl
 PKG_CFLAGS_ONLY	:= libcurl
+endif
+ifneq ($(HPDF_DLOPEN),)
+PROG_CFLAGS	+= -DSENDREPORTS_HPDF_DLOPEN
+endif
+ifneq ($(CURL_DLOPEN)$(HPDF_DLOPEN),)
+PROG_LIBS	+= -ldl
+endif
+# The dynamic build links these from their archives (Debian's -dev
+# packages have them; scripts/pkgflags.sh): as shared libraries, their
+# own mappings and relocations cost every start, the idle tick ~240 KB
+# of its 4 MB peak.  PKG_LINK_STATIC= links them shared.
+ifeq ($(STATIC),)
+PKG_LINK_STATIC	?= sqlite3 inih zlib
 endif
 
 ifneq ($(DEVELOPER),)
@@ -142,6 +156,7 @@ $(BUILD)/%.o: src/%.c $(PKGFLAGS)
 $(PKGFLAGS): FORCE | deps-build
 	@mkdir -p $(dir $@)
 	$(Q)PKG_CONFIG="$(PKG_CONFIG)" PKG_CFLAGS_ONLY="$(PKG_CFLAGS_ONLY)" \
+	    PKG_LINK_STATIC="$(PKG_LINK_STATIC)" CC="$(CC)" \
 	    sh scripts/pkgflags.sh $@ \
 	    "$(PKG_STATIC)" $(PKGS)
 

@@ -7,8 +7,8 @@
  * calls only when something is to be sent.  So the dynamic build does
  * not link libcurl: curl_dl.c defines the few libcurl functions the
  * program calls, each forwarding to the library's own, which the first
- * call loads (dlopen of CURL_DL_SONAME).  The static builds link libcurl
- * and have no use for this file.
+ * call loads (dlopen of CURL_DL_SONAME, dl_lib.h).  The static builds
+ * link libcurl and have no use for this file.
  */
 #ifndef SENDREPORTS_CURL_DL_H
 #define SENDREPORTS_CURL_DL_H

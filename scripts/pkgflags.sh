@@ -9,13 +9,27 @@
 # A library pkg-config does not know stops the build here, with its name
 # and the packages to install, instead of at the link.  The libraries
 # named in PKG_CFLAGS_ONLY give their compiler flags only: the program
-# loads them itself (libcurl, include/curl_dl.h).
+# loads them itself (libcurl, include/curl_dl.h).  Those named in
+# PKG_LINK_STATIC are linked from their archives (-Wl,-Bstatic ...
+# -Wl,-Bdynamic, $CC -print-file-name finding them; a library without
+# its archive is linked shared), and what they need, pkg-config
+# --static says, shared: each shared library costs every start its own
+# mappings and relocations (the Makefile says how much).
 set -eu
 
 out=$1
 static=$2
 shift 2
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+
+# Whether the compiler finds the archive of each library of package $1.
+has_archives() {
+	for l in $($PKG_CONFIG --libs-only-l "$1"); do
+		a=lib${l#-l}.a
+		# shellcheck disable=SC2086
+		[ "$(${CC:-cc} -print-file-name="$a")" != "$a" ] || return 1
+	done
+}
 
 if [ $# -gt 0 ]; then
 	missing=""
@@ -37,10 +51,33 @@ if [ $# -gt 0 ]; then
 		*) linked="$linked $p" ;;
 		esac
 	done
+	archived="" shared=""
+	for p in $linked; do
+		case " ${PKG_LINK_STATIC:-} " in
+		*" $p "*) if has_archives "$p"; then
+				archived="$archived $p"
+				continue
+			fi ;;
+		esac
+		shared="$shared $p"
+	done
 	libs=
-	if [ -n "$linked" ]; then
+	if [ -n "$archived" ]; then
 		# shellcheck disable=SC2086
-		libs=$($PKG_CONFIG $static --libs $linked)
+		own=$($PKG_CONFIG --libs $archived)
+		need=
+		# shellcheck disable=SC2086
+		for f in $($PKG_CONFIG --static --libs $archived); do
+			case " $own " in
+			*" $f "*) ;;
+			*) need="$need $f" ;;
+			esac
+		done
+		libs="-Wl,-Bstatic ${own% } -Wl,-Bdynamic$need"
+	fi
+	if [ -n "$shared" ]; then
+		# shellcheck disable=SC2086
+		libs="${libs:+$libs }$($PKG_CONFIG $static --libs $shared)"
 	fi
 else
 	cflags= libs=

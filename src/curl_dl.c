@@ -1,10 +1,10 @@
 /*
  * curl_dl.c - the libcurl functions the program calls, loaded on first
  * use (curl_dl.h).  Each definition below has the name and prototype of
- * libcurl's own and calls it through a pointer taken with dlsym() from
- * the library's handle (RTLD_LOCAL: its symbols never take the place of
- * these).  Before the library could be loaded, each returns what libcurl
- * returns when it cannot work (CURLE_FAILED_INIT, NULL).
+ * libcurl's own and calls it through a pointer that dl_lib.c takes with
+ * dlsym() when the first is called.  Before the library could be loaded,
+ * each returns what libcurl returns when it cannot work
+ * (CURLE_FAILED_INIT, NULL).
  */
 #include "curl_dl.h"
 
@@ -14,9 +14,9 @@
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 
-#include <dlfcn.h>
 #include <stdarg.h>
-#include <stdio.h>
+
+#include "dl_lib.h"
 
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
@@ -40,47 +40,19 @@ static const char *const curl_dl_names[F_COUNT] = {
 };
 
 static curl_dl_fn curl_dl_fns[F_COUNT];
-static int curl_dl_state;	/* 0 not tried, 1 loaded, -1 failed */
-static char curl_dl_why[256];
+static struct dl_lib curl_dl = {
+	CURL_DL_SONAME, curl_dl_names, curl_dl_fns, F_COUNT,
+	" (libcurl older than 7.62?)", 0, ""
+};
 
 int
 curl_dl_load(char *why, size_t size)
 {
-	void *h;
-	size_t i;
-
-	if (curl_dl_state == 0) {
-		curl_dl_state = -1;
-		if ((h = dlopen(CURL_DL_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
-		    NULL) {
-			snprintf(curl_dl_why, sizeof(curl_dl_why), "%s",
-			    dlerror());
-			goto out;
-		}
-		for (i = 0; i < F_COUNT; i++) {
-			/* POSIX: a function's address through void *. */
-			*(void **)&curl_dl_fns[i] = dlsym(h, curl_dl_names[i]);
-			if (curl_dl_fns[i] == NULL) {
-				snprintf(curl_dl_why, sizeof(curl_dl_why),
-				    "%s: no %s (libcurl older than 7.62?)",
-				    CURL_DL_SONAME, curl_dl_names[i]);
-				dlclose(h);
-				goto out;
-			}
-		}
-		curl_dl_state = 1;	/* never closed: libcurl stays */
-	}
-out:
-	if (curl_dl_state == 1)
-		return 0;
-	if (why && size)
-		snprintf(why, size, "%s", curl_dl_why);
-	return -1;
+	return dl_lib_load(&curl_dl, why, size);
 }
 
 /* The pointer to function f, of type T, or NULL when not loaded. */
-#define CURL_DL(T, f)	(curl_dl_load(NULL, 0) == 0 ? \
-			    (T)curl_dl_fns[f] : (T)NULL)
+#define CURL_DL(T, f)	DL_LIB_FN(&curl_dl, T, f)
 
 CURLcode
 curl_global_init(long flags)
@@ -186,7 +158,7 @@ curl_easy_strerror(CURLcode c)
 	const char *(*f)(CURLcode) = CURL_DL(const char *(*)(CURLcode),
 	    F_EASY_STRERROR);
 
-	return f ? f(c) : curl_dl_why;
+	return f ? f(c) : curl_dl.why;
 }
 
 void

@@ -23,6 +23,7 @@
 #include "curl_dl.h"
 #include "exitcode.h"
 #include "help.h"
+#include "hpdf_dl.h"
 #include "log.h"
 #include "os_fs.h"
 #include "os_proc.h"
@@ -307,6 +308,7 @@ static void
 print_version(void)
 {
 	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	const char *hv = HPDF_GetVersion();
 	char why[256];
 
 	printf("sendreports %s\n", SENDREPORTS_VERSION);
@@ -315,9 +317,12 @@ print_version(void)
 		    cv->ssl_version : "no TLS");
 	else if (curl_dl_load(why, sizeof(why)) == -1)
 		printf("libcurl not loaded (%s), ", why);
-	printf("SQLite %s, libharu %s, zone rules %s, ",
-	    sqlite3_libversion(), HPDF_GetVersion(),
-	    zones_version[0] ? zones_version : "none");
+	printf("SQLite %s, ", sqlite3_libversion());
+	if (hv)
+		printf("libharu %s, ", hv);
+	else if (hpdf_dl_load(why, sizeof(why)) == -1)
+		printf("libharu not loaded (%s), ", why);
+	printf("zone rules %s, ", zones_version[0] ? zones_version : "none");
 	if (cabundle_count > 0)
 		printf("%u CA certificates built in\n", cabundle_count);
 	else

@@ -39,6 +39,7 @@
 #include <hpdf_streams.h>
 #include <zlib.h>
 
+#include "hpdf_dl.h"
 #include "render_page.h"
 #include "render_text.h"
 
@@ -58,6 +59,16 @@ void
 render_hpdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *ctx)
 {
 	struct render *r = ctx;
+	char why[256];
+
+	/* HPDF_New() of the dynamic build, without libharu (hpdf_dl.h):
+	 * the box's problem, not the report's, and the next run may not
+	 * have it, so the report is deferred. */
+	if (error_no == HPDF_DL_UNLOADED) {
+		(void)hpdf_dl_load(why, sizeof(why));
+		render_fail(r, RENDER_IOERR, "fallback PDF: cannot load "
+		    "libharu: %s", why);
+	}
 
 	/* Keep the first: the later ones follow from it. */
 	if (r->hpdf_error == 0) {

@@ -89,8 +89,9 @@ def build_host_binary():
 
 def copy_libraries(binary, root):
     """The shared libraries binary needs (ldd), at their paths in root,
-    and libcurl with its own: the dynamic build loads it when it first
-    sends (include/curl_dl.h), which ldd does not show."""
+    and libcurl and libharu with their own: the dynamic build loads them
+    when it first sends or renders (include/curl_dl.h, hpdf_dl.h), which
+    ldd does not show."""
     r = subprocess.run(["ldd", binary], capture_output=True, text=True,
                        cwd=TOP)
     if "not a dynamic executable" in r.stdout + r.stderr:
@@ -99,11 +100,13 @@ def copy_libraries(binary, root):
     libs = r.stdout
     cache = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True,
                            text=True).stdout
-    m = re.search(r"\slibcurl\.so\.4 .*=> (/\S+)", cache)
-    if "libcurl" not in libs and m:
-        libs += "\n%s (0x0)\n" % m.group(1)
-        libs += subprocess.run(["ldd", m.group(1)], capture_output=True,
-                               text=True).stdout
+    for name, lib in (("libcurl", r"libcurl\.so\.4"),
+                      ("libhpdf", r"libhpdf-[\d.]+\.so")):
+        m = re.search(r"\s%s .*=> (/\S+)" % lib, cache)
+        if name not in libs and m:
+            libs += "\n%s (0x0)\n" % m.group(1)
+            libs += subprocess.run(["ldd", m.group(1)], capture_output=True,
+                                   text=True).stdout
     for line in libs.splitlines():
         m = re.search(r"(/\S+) \(0x", line)
         if m:

@@ -16,6 +16,7 @@
 #ifndef SENDREPORTS_CURL_DLOPEN
 #define SENDREPORTS_CURL_DLOPEN 1
 #endif
+#include "../../src/dl_lib.c"
 #include "../../src/curl_dl.c"
 
 #include "buf.h"
