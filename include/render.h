@@ -55,7 +55,8 @@ enum render_status {
 	RENDER_IOERR,	/* the file cannot be written (disk full, no
 			   such directory) or may not be replaced (a
 			   directory, a symbolic link, a FIFO: see
-			   render_file.h); [pdf] font unusable */
+			   render_file.h); [pdf] font unusable;
+			   libharu cannot be loaded (hpdf_dl.h) */
 	RENDER_NOMEM	/* out of memory */
 };
 
