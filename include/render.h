@@ -18,7 +18,7 @@
  * finished, and the file written as libharu makes it (render.c).
  * Memory: report_data while it is read (read from the database in one
  * buffer of its size, freed once read) with SQLite's copy and parse of
- * a piece of its rows (some 256 KB at a time), the texts kept (less
+ * a piece of its rows (some 64 KB at a time), the texts kept (less
  * than its size, given back as their rows are drawn), and libharu's ~6
  * KB a page until the file is written; [pdf] max_pages bounds the
  * pages.  A table of 100,000 rows (8 MB of JSON) peaks under 20 MB.

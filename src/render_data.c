@@ -39,7 +39,7 @@
 
 /* The top-level keys, in the order of their checks. */
 /* Rows' text per piece; nesting the scan follows. */
-#define DATA_PIECE		(256 * 1024)
+#define DATA_PIECE		(64 * 1024)
 #define DATA_SPLIT_DEPTH	64
 
 enum data_key {
