@@ -37,11 +37,11 @@
 #include "render_data.h"
 #include "render_text.h"
 
-/* The top-level keys, in the order of their checks. */
-/* Rows' text per piece; nesting the scan follows. */
+/* The rows' text in a piece; the nesting data_split() follows. */
 #define DATA_PIECE		(64 * 1024)
 #define DATA_SPLIT_DEPTH	64
 
+/* The top-level keys, in the order of their checks. */
 enum data_key {
 	KEY_TITLE, KEY_SUBTITLE, KEY_COLUMNS, KEY_ROWS, KEY_PARAMETERS,
 	KEY_KPIS, KEY_CHART, KEY_COUNT
