@@ -37,8 +37,11 @@
 #include "render_data.h"
 #include "render_text.h"
 
-/* The rows' text in a piece; the nesting data_split() follows. */
+/* The rows' text in a piece (the fuzz build makes it a few bytes, so
+ * that its small inputs are cut too); the nesting data_split() follows. */
+#ifndef DATA_PIECE
 #define DATA_PIECE		(64 * 1024)
+#endif
 #define DATA_SPLIT_DEPTH	64
 
 /* The top-level keys, in the order of their checks. */
