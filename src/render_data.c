@@ -16,15 +16,13 @@
  * copy and parse all of the text they are given, about 2.3 times its
  * size (the copy, then 16 bytes a value): for the 8 MB of a 100,000-row
  * table, more than the rest of the render together.  So when
- * report_data is an object whose "rows" is an array, data_split() cuts
- * the array's contents out: SQLite reads the rest (l->top, where "rows"
- * is []) and then the rows DATA_PIECE bytes at a time, each piece an
- * array of its own cut between two rows (data_piece()).  The cutting
- * follows strings and brackets, no more: every byte still goes through
- * SQLite's parser, which judges each piece as it would have judged the
- * whole, and a piece that is not valid JSON makes report_data invalid.
- * A text the scan finds unusual (nesting deeper than DATA_SPLIT_DEPTH, a
- * character JSON does not allow between two values) is read whole.
+ * report_data is an object whose "rows" is an array, the array's
+ * contents are cut out (json_cut.h): SQLite reads the rest (l->top,
+ * where "rows" is []) and then the rows DATA_PIECE bytes at a time, each
+ * piece an array of its own cut between two rows.  Every byte still goes
+ * through SQLite's parser, which judges each piece as it would have
+ * judged the whole, and a piece that is not valid JSON makes report_data
+ * invalid; a text json_cut.c finds unusual is read whole.
  */
 #include <errno.h>
 #include <math.h>
@@ -33,22 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "os_libc.h"
 #include "render_data.h"
+#include "render_data_load.h"
 #include "render_text.h"
-
-/* The rows' text in a piece (the fuzz build makes it a few bytes, so
- * that its small inputs are cut too); the nesting data_split() follows. */
-#ifndef DATA_PIECE
-#define DATA_PIECE		(64 * 1024)
-#endif
-#define DATA_SPLIT_DEPTH	64
-
-/* The top-level keys, in the order of their checks. */
-enum data_key {
-	KEY_TITLE, KEY_SUBTITLE, KEY_COLUMNS, KEY_ROWS, KEY_PARAMETERS,
-	KEY_KPIS, KEY_CHART, KEY_COUNT
-};
 
 static const struct {
 	const char	*path;
@@ -64,36 +49,8 @@ static const struct {
 	{ "$.chart", "object", "an object" },
 };
 
-struct data_load {
-	struct render_data	*d;
-	sqlite3			*db;
-	const char		*json;
-	/* What the statements read: json, or when the rows are read in
-	 * pieces, top_copy (json with "rows": []), the rows' contents
-	 * between rows_at and rows_end, and the piece being read. */
-	const char		*top;
-	char			*top_copy;
-	const char		*rows_at;
-	const char		*rows_end;
-	struct buf		 piece;
-	struct buf		*err;
-	enum render_status	 status;
-	char			 type[KEY_COUNT][8];	/* "": absent */
-	/* The chart, read before the rows that give its bars, judged
-	 * after them: label_column and value_column, their JSON types
-	 * ("" when absent), values as text, and as columns (-1: none). */
-	int			 chart_bar;	/* "type" is "bar" */
-	char			 chart_type[2][8];
-	char			 chart_text[2][48];
-	long			 chart_col[2];
-};
-
-static int
-data_fail(struct data_load *l, enum render_status s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Records the problem; the first one wins.  Returns -1. */
-static int
+int
 data_fail(struct data_load *l, enum render_status s, const char *fmt, ...)
 {
 	va_list ap;
@@ -110,14 +67,14 @@ data_fail(struct data_load *l, enum render_status s, const char *fmt, ...)
 	return -1;
 }
 
-static int
+int
 data_nomem(struct data_load *l)
 {
 	return data_fail(l, RENDER_NOMEM, "fallback PDF: out of memory");
 }
 
 /* Prepares sql with report_data as ?1; NULL with the error recorded. */
-static sqlite3_stmt *
+sqlite3_stmt *
 data_prepare(struct data_load *l, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -137,7 +94,7 @@ data_prepare(struct data_load *l, const char *sql)
  * failed step must not pass for the end: the table would be cut short
  * without a word).
  */
-static int
+int
 data_step(struct data_load *l, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -150,178 +107,11 @@ data_step(struct data_load *l, sqlite3_stmt *st)
 	    RENDER_DATAERR, "report_data: %s", sqlite3_errmsg(l->db));
 }
 
-/* JSON's white space from p on. */
-static const char *
-split_space(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* The end of the string whose quote is at p, or NULL: the text ends. */
-static const char *
-split_string(const char *p)
-{
-	for (p++; *p != '"'; p++)
-		if (*p == '\0' || (*p == '\\' && *++p == '\0'))
-			return NULL;
-	return p + 1;
-}
-
-/*
- * The end of the value at p, or NULL: the text ends first, or nests
- * deeper than DATA_SPLIT_DEPTH.  Strings and brackets are followed; what
- * is between them, a number or a word, is left for SQLite to judge.
- */
-static const char *
-split_value(const char *p)
-{
-	int depth = 0;
-
-	if (*p != '"' && *p != '[' && *p != '{') {
-		while (*p != '\0' && strchr(" \t\n\r,:[]{}\"", *p) == NULL)
-			p++;
-		return p;
-	}
-	do {
-		if (*p == '"') {
-			if ((p = split_string(p)) == NULL)
-				return NULL;
-			continue;
-		}
-		if (*p == '\0')
-			return NULL;
-		if (*p == '[' || *p == '{') {
-			if (++depth > DATA_SPLIT_DEPTH)
-				return NULL;
-		} else if (*p == ']' || *p == '}')
-			depth--;
-		p++;
-	} while (depth > 0);
-	return p;
-}
-
-/*
- * Finds the rows' array in report_data, an object whose first "rows" key
- * (as SQLite's paths match keys: the text as written) is an array, and
- * makes l->top without the array's contents.  Anything else leaves the
- * text whole (l->rows_at NULL): SQLite reads it as it is.  -1 out of
- * memory.
- */
-static int
-data_split(struct data_load *l)
-{
-	const char *p = split_space(l->json), *key, *v, *end;
-	const char *at = NULL, *to = NULL;
-	size_t head;
-	int rows;
-
-	if (*p++ != '{')
-		return 0;
-	for (p = split_space(p); *p != '}'; p = split_space(p + 1)) {
-		key = p;
-		if (*key != '"' || (end = split_string(key)) == NULL)
-			return 0;
-		rows = end - key == 6 && memcmp(key, "\"rows\"", 6) == 0;
-		if (*(p = split_space(end)) != ':')
-			return 0;
-		v = split_space(p + 1);
-		if ((end = split_value(v)) == NULL || end == v)
-			return 0;
-		if (rows && at == NULL) {
-			/* The first "rows": an array, or read whole (its
-			 * brackets stay in l->top: SQLite judges them). */
-			if (*v != '[')
-				return 0;
-			at = v + 1;
-			to = end - 1;
-		}
-		if (*(p = split_space(end)) != ',' && *p != '}')
-			return 0;
-		if (*p == '}')
-			break;
-	}
-	if (at == NULL || *split_space(p + 1) != '\0')
-		return 0;
-	head = (size_t)(at - l->json);
-	if ((l->top_copy = malloc(head + strlen(to) + 1)) == NULL)
-		return data_nomem(l);
-	memcpy(l->top_copy, l->json, head);
-	strcpy(l->top_copy + head, to);
-	l->top = l->top_copy;
-	l->rows_at = at;
-	l->rows_end = to;
-	return 0;
-}
-
-/*
- * The next piece of the rows from *at into l->piece, an array of whole
- * rows: 1, or 0 when there is none left (*at NULL), -1 out of memory.
- * A piece ends at a comma between two rows once it holds DATA_PIECE
- * bytes, never at one that nothing follows ("[1,2,]" must stay
- * invalid).
- */
-static int
-data_piece(struct data_load *l, const char **at)
-{
-	const char *start = *at, *p = start, *end = l->rows_end;
-	int depth = 0;
-
-	if (start == NULL)
-		return 0;
-	while (p < end) {
-		if (*p == '"') {
-			/* Whole, as data_split() saw it. */
-			p = split_string(p);
-			continue;
-		}
-		if (*p == '[' || *p == '{')
-			depth++;
-		else if (*p == ']' || *p == '}')
-			depth--;
-		else if (*p == ',' && depth == 0 && p - start >= DATA_PIECE &&
-		    split_space(p + 1) < end)
-			break;
-		p++;
-	}
-	*at = p < end ? p + 1 : NULL;
-	buf_reset(&l->piece);
-	if (buf_putc(&l->piece, '[') == -1 || buf_append(&l->piece, start,
-	    (size_t)(p - start)) == -1 || buf_putc(&l->piece, ']') == -1)
-		return data_nomem(l);
-	return 1;
-}
-
-/* Whether every piece of the rows is valid JSON: 1, 0, -1 recorded. */
-static int
-data_rows_valid(struct data_load *l)
-{
-	sqlite3_stmt *st;
-	const char *at = l->rows_at;
-	int valid = 1, rc;
-
-	if (at == NULL)
-		return 1;
-	if ((st = data_prepare(l, "SELECT json_valid(?1)")) == NULL)
-		return -1;
-	while (valid && (rc = data_piece(l, &at)) == 1) {
-		sqlite3_reset(st);
-		sqlite3_bind_text64(st, 1, l->piece.data, l->piece.len,
-		    SQLITE_STATIC, SQLITE_UTF8);
-		if ((rc = data_step(l, st)) != 1)
-			break;
-		valid = sqlite3_column_int(st, 0);
-	}
-	sqlite3_finalize(st);
-	return l->status == RENDER_OK ? valid : -1;
-}
-
 /*
  * Appends the UTF-8 text s (NULL: empty) to b encoded for the fonts: at
  * most RENDER_TEXT_MAX bytes of it, then an ellipsis when it was longer.
  */
-static int
+int
 data_encode(struct data_load *l, struct buf *b, const char *s)
 {
 	int rc;
@@ -336,7 +126,7 @@ data_encode(struct data_load *l, struct buf *b, const char *s)
 }
 
 /* Adds s to d->strs (encoded, then a NUL) and points *out at it. */
-static int
+int
 data_str(struct data_load *l, const char *s, struct render_str *out)
 {
 	struct buf *b = &l->d->strs;
@@ -373,7 +163,7 @@ data_pair(struct data_load *l, struct render_str **v, size_t *n,
 }
 
 /* Checks that key is of the type it must be; 1 present, 0 absent. */
-static int
+int
 data_key(struct data_load *l, enum data_key k)
 {
 	const char *t = l->type[k];
@@ -532,165 +322,6 @@ data_chart_spec(struct data_load *l)
 			    RENDER_TABLE_MAX_COLS)
 				l->chart_col[i] = (long)sqlite3_column_int64(st,
 				    c + 1);
-		}
-	}
-	sqlite3_finalize(st);
-	return l->status == RENDER_OK ? 0 : -1;
-}
-
-/*
- * Starts a row, in a new block when the last one is full: *at is where
- * its number of cells goes.  0, or -1 out of memory.
- */
-static int
-data_row_start(struct data_load *l, size_t *at)
-{
-	struct render_data *d = l->d;
-	struct buf *b, *nb;
-
-	if (d->nblocks == 0 || d->blocks[d->nblocks - 1].len >=
-	    RENDER_ROWS_BLOCK) {
-		if ((nb = reallocarray(d->blocks, d->nblocks + 1,
-		    sizeof(*nb))) == NULL)
-			return data_nomem(l);
-		d->blocks = nb;
-		/* Full: no room kept for rows that go elsewhere. */
-		if (d->nblocks > 0)
-			buf_shrink(&d->blocks[d->nblocks - 1]);
-		buf_init(&d->blocks[d->nblocks++], d->rows_max);
-	}
-	b = &d->blocks[d->nblocks - 1];
-	*at = b->len;
-	return buf_putc(b, 0) == -1 ? data_nomem(l) : 0;
-}
-
-/* Appends one cell to the row being read: kind, length, encoded text. */
-static int
-data_cell(struct data_load *l, enum render_cell_kind kind, const char *v)
-{
-	struct buf *b = &l->d->blocks[l->d->nblocks - 1];
-	size_t at = b->len, n;
-
-	if (buf_append(b, "\0\0\0", 3) == -1 || (kind != RENDER_CELL_NULL &&
-	    data_encode(l, b, v) == -1))
-		return data_nomem(l);
-	n = b->len - at - 3;
-	b->data[at] = (char)kind;
-	b->data[at + 1] = (char)(n & 0xff);
-	b->data[at + 2] = (char)(n >> 8);
-	return 0;
-}
-
-/* A bar of the chart, from cell i of the current row. */
-static int
-data_bar(struct data_load *l, size_t i, const char *type, sqlite3_stmt *st)
-{
-	struct render_data *d = l->d;
-	size_t bar = (size_t)d->nrows - 1;
-
-	if ((long)i == l->chart_col[0] && data_str(l, (const char *)
-	    sqlite3_column_text(st, 3), &d->bar_label[bar]) == -1)
-		return -1;
-	if ((long)i == l->chart_col[1] && (strcmp(type, "integer") == 0 ||
-	    strcmp(type, "real") == 0))
-		d->bar_value[bar] = sqlite3_column_double(st, 3);
-	return 0;
-}
-
-/*
- * The rows of st (run over an array of rows): one result per cell (or
- * per empty row).  A row past the limit stops the reading at once.  0,
- * or -1 with the problem recorded.
- */
-static int
-data_rows_of(struct data_load *l, sqlite3_stmt *st)
-{
-	struct render_data *d = l->d;
-	sqlite3_int64 key, cur = -1;
-	size_t at = 0, i = 0;
-	const char *type, *ctype;
-	int rc;
-
-	while ((rc = data_step(l, st)) == 1) {
-		key = sqlite3_column_int64(st, 0);
-		if (key != cur) {
-			type = (const char *)sqlite3_column_text(st, 1);
-			if (type == NULL || strcmp(type, "array") != 0) {
-				data_fail(l, RENDER_DATAERR, "report_data: "
-				    "\"rows\"[%lld] must be an array, not %s",
-				    d->nrows, type ? type : "null");
-				break;
-			}
-			cur = key;
-			if (data_row_start(l, &at) == -1)
-				break;
-			i = 0;
-			if (d->nrows++ < RENDER_CHART_MAX_BARS) {
-				d->bar_label[d->nbars].off = 0;
-				d->bar_label[d->nbars].len = 0;
-				d->bar_value[d->nbars++] = 0;
-			}
-		}
-		if ((ctype = (const char *)sqlite3_column_text(st, 2)) == NULL)
-			continue;		/* an empty row */
-		if (i == RENDER_TABLE_MAX_COLS) {
-			data_fail(l, RENDER_DATAERR, "report_data: "
-			    "\"rows\"[%lld] has more than %d cells, but at "
-			    "most %d columns fit across a page", d->nrows - 1,
-			    RENDER_TABLE_MAX_COLS, RENDER_TABLE_MAX_COLS);
-			break;
-		}
-		if (i >= d->ncols)
-			d->ncols = i + 1;
-		if (strcmp(ctype, "null") == 0 ||
-		    sqlite3_column_type(st, 3) == SQLITE_NULL)
-			rc = data_cell(l, RENDER_CELL_NULL, NULL);
-		else if (strcmp(ctype, "integer") == 0 ||
-		    strcmp(ctype, "real") == 0)
-			rc = data_cell(l, RENDER_CELL_NUMBER, (const char *)
-			    sqlite3_column_text(st, 3));
-		else {
-			d->numeric[i] = 0;
-			rc = data_cell(l, RENDER_CELL_TEXT, (const char *)
-			    sqlite3_column_text(st, 3));
-		}
-		if (rc == -1 || ((size_t)d->nrows <= RENDER_CHART_MAX_BARS &&
-		    data_bar(l, i, ctype, st) == -1))
-			break;
-		d->blocks[d->nblocks - 1].data[at] = (char)++i;
-	}
-	return l->status == RENDER_OK ? 0 : -1;
-}
-
-/*
- * The rows, each an array of at most RENDER_TABLE_MAX_COLS cells, from
- * one statement: over "$.rows" of the whole text, or over each piece.
- */
-static int
-data_rows(struct data_load *l)
-{
-	sqlite3_stmt *st;
-	const char *at = l->rows_at;
-	int rc;
-
-	if ((rc = data_key(l, KEY_ROWS)) <= 0)
-		return rc;
-	/* Only an array's cells are read: json_each() of a string's text
-	 * is not JSON. */
-	if ((st = data_prepare(l, "SELECT r.key, r.type, c.type, c.value "
-	    "FROM json_each(?1, ?2) AS r LEFT JOIN json_each(CASE WHEN "
-	    "r.type = 'array' THEN r.value END) AS c")) == NULL)
-		return -1;
-	if (at == NULL) {
-		sqlite3_bind_text(st, 2, "$.rows", -1, SQLITE_STATIC);
-		data_rows_of(l, st);
-	} else {
-		sqlite3_bind_text(st, 2, "$", -1, SQLITE_STATIC);
-		while (l->status == RENDER_OK && data_piece(l, &at) == 1) {
-			sqlite3_reset(st);
-			sqlite3_bind_text64(st, 1, l->piece.data, l->piece.len,
-			    SQLITE_STATIC, SQLITE_UTF8);
-			data_rows_of(l, st);
 		}
 	}
 	sqlite3_finalize(st);
@@ -860,7 +491,7 @@ render_data_load(struct render_data *d, sqlite3 *db, const char *json,
 	    data_rows(&l) == 0 && data_parameters(&l) == 0 &&
 	    data_kpis(&l) == 0)
 		data_chart(&l);
-	free(l.top_copy);
+	json_cut_release(&l.cut);
 	buf_release(&l.piece);
 	return l.status;
 }
@@ -888,34 +519,3 @@ render_data_str(const struct render_data *d, struct render_str s)
 	return d->strs.data + s.off;
 }
 
-size_t
-render_data_row(const struct render_data *d, struct render_row_at *at,
-    struct render_cell *cells)
-{
-	const unsigned char *p;
-	size_t n, i;
-
-	if (at->off == d->blocks[at->block].len) {
-		at->block++;
-		at->off = 0;
-	}
-	p = (const unsigned char *)d->blocks[at->block].data + at->off;
-	n = *p++;
-	for (i = 0; i < n; i++) {
-		cells[i].kind = (enum render_cell_kind)p[0];
-		cells[i].len = (size_t)p[1] | (size_t)p[2] << 8;
-		cells[i].text = (const char *)p + 3;
-		p += 3 + cells[i].len;
-	}
-	at->off = (size_t)((const char *)p - d->blocks[at->block].data);
-	return n;
-}
-
-void
-render_data_drop(struct render_data *d, const struct render_row_at *at)
-{
-	size_t i;
-
-	for (i = 0; i < at->block && i < d->nblocks; i++)
-		buf_release(&d->blocks[i]);
-}
