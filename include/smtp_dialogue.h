@@ -52,18 +52,11 @@ struct smtp_dialogue {
 	int			 nehlo;
 	int			 tls;		/* STARTTLS got 220 */
 	int			 authenticated;	/* AUTH got 235 */
-	size_t			 nrcpt_sent;
-	int			 rcpt_tempfail;	/* a RCPT got 4xx: aborted */
-	int			 nomem;		/* aborted: out of memory */
-	char *const		*rcpts;		/* the envelope, for refusals */
-	size_t			 nrcpts;
-	struct smtp_outcome	*out;		/* refusals go here, or NULL */
+	int			 pipelining;	/* the last EHLO offered it */
+	int			 size;		/* SIZE */
+	int			 smtputf8;	/* SMTPUTF8 */
+	struct smtp_outcome	*out;		/* the transfer's outcome */
 	struct smtp_probe	*probe;		/* EHLO capabilities, or NULL */
-	int			 fd;		/* the message, read from pos */
-	off_t			 pos;
-	off_t			 end;		/* the file's size */
-	int			 eof;		/* the whole message was read */
-	int			 read_errno;	/* aborted: pread() failed */
 };
 
 /* Cannot fail.  smtp_dialogue_release() frees the reply buffer. */
@@ -77,6 +70,13 @@ void	smtp_dialogue_release(struct smtp_dialogue *d);
 void	smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_outcome *out,
 	    struct smtp_probe *probe);
 
+/*
+ * Adds rcpt, refused with code and text, to out->refused.  0, or -1 (out
+ * of memory).
+ */
+int	smtp_outcome_refuse(struct smtp_outcome *out, const char *rcpt,
+	    int code, const char *text);
+
 /* A name for the step a command stands for ("RCPT TO").  Static string. */
 const char	*smtp_dialogue_step(enum smtp_cmd cmd);
 
@@ -85,8 +85,6 @@ size_t	smtp_dialogue_header_cb(char *data, size_t size, size_t nmemb,
 	    void *arg);
 int	smtp_dialogue_debug_cb(CURL *curl, curl_infotype type, char *data,
 	    size_t size, void *arg);
-size_t	smtp_dialogue_read_cb(char *dst, size_t size, size_t nmemb,
-	    void *arg);
 size_t	smtp_dialogue_discard_cb(char *data, size_t size, size_t nmemb,
 	    void *arg);
 

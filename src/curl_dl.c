@@ -28,7 +28,8 @@ enum {
 	F_GLOBAL_INIT, F_GLOBAL_CLEANUP, F_VERSION_INFO, F_EASY_INIT,
 	F_EASY_CLEANUP, F_EASY_SETOPT, F_EASY_GETINFO, F_EASY_PERFORM,
 	F_EASY_STRERROR, F_FREE, F_SLIST_APPEND, F_SLIST_FREE_ALL, F_URL,
-	F_URL_CLEANUP, F_URL_GET, F_URL_SET, F_COUNT
+	F_URL_CLEANUP, F_URL_GET, F_URL_SET, F_EASY_SEND, F_EASY_RECV,
+	F_COUNT
 };
 
 static const char *const curl_dl_names[F_COUNT] = {
@@ -36,7 +37,8 @@ static const char *const curl_dl_names[F_COUNT] = {
 	"curl_easy_init", "curl_easy_cleanup", "curl_easy_setopt",
 	"curl_easy_getinfo", "curl_easy_perform", "curl_easy_strerror",
 	"curl_free", "curl_slist_append", "curl_slist_free_all", "curl_url",
-	"curl_url_cleanup", "curl_url_get", "curl_url_set"
+	"curl_url_cleanup", "curl_url_get", "curl_url_set", "curl_easy_send",
+	"curl_easy_recv"
 };
 
 static curl_dl_fn curl_dl_fns[F_COUNT];
@@ -150,6 +152,24 @@ curl_easy_perform(CURL *h)
 	CURLcode (*f)(CURL *) = CURL_DL(CURLcode (*)(CURL *), F_EASY_PERFORM);
 
 	return f ? f(h) : CURLE_FAILED_INIT;
+}
+
+CURLcode
+curl_easy_send(CURL *h, const void *p, size_t n, size_t *sent)
+{
+	CURLcode (*f)(CURL *, const void *, size_t, size_t *) = CURL_DL(
+	    CURLcode (*)(CURL *, const void *, size_t, size_t *), F_EASY_SEND);
+
+	return f ? f(h, p, n, sent) : CURLE_FAILED_INIT;
+}
+
+CURLcode
+curl_easy_recv(CURL *h, void *p, size_t n, size_t *got)
+{
+	CURLcode (*f)(CURL *, void *, size_t, size_t *) = CURL_DL(
+	    CURLcode (*)(CURL *, void *, size_t, size_t *), F_EASY_RECV);
+
+	return f ? f(h, p, n, got) : CURLE_FAILED_INIT;
 }
 
 const char *

@@ -28,10 +28,14 @@
 #include "buf.h"
 #include "cabundle.h"
 #include "curl_dl.h"
+#include "log.h"
 #include "os_fs.h"
+#include "os_sys.h"
 #include "smtp.h"
 #include "smtp_dialogue.h"
+#include "smtp_message.h"
 #include "smtp_url.h"
+#include "smtp_wire.h"
 
 #define SMTP_ERROR_MAX		1024
 #define SMTP_CONNECT_TIMEOUT	30L
@@ -55,9 +59,10 @@ struct smtp_session {
 						   "built-in", NULL: no TLS */
 	struct smtp_dialogue	 d;
 	char			 errbuf[CURL_ERROR_SIZE];
-	int			 tainted;	/* the last transfer failed: its
-						   connection may hold a late
-						   reply, and is not reused */
+	long			 timeout_ms;	/* per reply, stalled write */
+	int			 connected;	/* wire holds a connection */
+	struct smtp_caps	 caps;		/* what its last EHLO offered */
+	struct smtp_wire	 wire;		/* the message phase's I/O */
 };
 
 /*
@@ -330,6 +335,7 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	cto = o->connect_timeout_s > 0 ? o->connect_timeout_s :
 	    SMTP_CONNECT_TIMEOUT;
 	to = o->timeout_s > 0 ? o->timeout_s : SMTP_TIMEOUT;
+	s->timeout_ms = to * 1000;
 	if (smtps || o->tls == SMTP_TLS_REQUIRED)
 		use_ssl = CURLUSESSL_ALL;
 	else if (o->tls == SMTP_TLS_OPPORTUNISTIC)
@@ -359,20 +365,12 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	}
 	SET(CURLOPT_CONNECTTIMEOUT, cto);
 	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, to);
-	/* A body upload that stalls for `to` seconds is a dead peer. */
-	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SET(CURLOPT_LOW_SPEED_TIME, to);
 	/* Signals belong to the daemon; the threaded resolver times out. */
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	/* One connection at a time: a new one (after a failure) closes the
 	 * old one instead of keeping it for later. */
 	SET(CURLOPT_MAXCONNECTS, 1L);
-#if LIBCURL_VERSION_NUM >= 0x080200
-	SET(CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
-#else
-	SET(CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
-#endif
 	/* VERBOSE only feeds the debug callback, which logs nothing unless
 	 * asked to: it is how the commands sent are seen. */
 	SET(CURLOPT_VERBOSE, 1L);
@@ -380,8 +378,6 @@ smtp_session_new(const struct smtp_options *o, struct buf *err)
 	SET(CURLOPT_DEBUGDATA, &s->d);
 	SET(CURLOPT_HEADERFUNCTION, smtp_dialogue_header_cb);
 	SET(CURLOPT_HEADERDATA, &s->d);
-	SET(CURLOPT_READFUNCTION, smtp_dialogue_read_cb);
-	SET(CURLOPT_READDATA, &s->d);
 	/* Only the probe's NOOP reply would be "data": drop it. */
 	SET(CURLOPT_WRITEFUNCTION, smtp_dialogue_discard_cb);
 	SET(CURLOPT_ERRORBUFFER, s->errbuf);
@@ -402,6 +398,22 @@ fail:
 	return NULL;
 }
 
+/*
+ * Lets the connection go.  One that is out of step is shut down first, so
+ * that the QUIT libcurl says when it closes the connection fails at once
+ * instead of waiting for a server that may never answer.
+ */
+static void
+smtp_session_close(struct smtp_session *s)
+{
+	if (!s->connected)
+		return;
+	if (s->wire.broken)
+		os_sock_shutdown((intptr_t)s->wire.sock);
+	smtp_wire_release(&s->wire);
+	s->connected = 0;
+}
+
 void
 smtp_session_free(struct smtp_session *s)
 {
@@ -411,6 +423,7 @@ smtp_session_free(struct smtp_session *s)
 	free(s->other_url);
 	free(s->hostport);
 	free(s->host);
+	smtp_session_close(s);
 	/* The QUIT dialogue still runs the callbacks: nothing to fill. */
 	s->d.out = NULL;
 	s->d.probe = NULL;
@@ -461,27 +474,9 @@ smtp_classify(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
 	 * one, the network failed (code 0). */
 	code = x->answered ? x->code : 0;
 	out->code = code;
-	out->in_doubt = cmd == SMTP_CMD_BODY && x->eof && !x->answered;
 	(void)buf_printf(&out->error, "%s: %s", smtp_dialogue_step(cmd),
 	    s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
 
-	if (x->read_errno != 0) {
-		buf_reset(&out->error);
-		(void)buf_printf(&out->error, "reading the message: %s",
-		    strerror(x->read_errno));
-		return SMTP_TEMPFAIL;
-	}
-	if (x->nomem) {
-		buf_reset(&out->error);
-		(void)buf_puts(&out->error, "out of memory");
-		return SMTP_TEMPFAIL;
-	}
-	if (x->rcpt_tempfail) {
-		buf_reset(&out->error);
-		(void)buf_puts(&out->error, "a recipient was deferred (4xx): "
-		    "the whole message waits");
-		return SMTP_TEMPFAIL;
-	}
 	switch (rc) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
@@ -556,15 +551,47 @@ smtp_session_relay(const struct smtp_session *s)
 	return s && s->relay[0] ? s->relay : NULL;
 }
 
+/*
+ * Opens the connection: libcurl connects, reads the greeting, says EHLO,
+ * STARTTLS and AUTH as configured, and hands the connection over
+ * (CURLOPT_CONNECT_ONLY).  SMTP_OK, or the session phase's classification.
+ */
+static enum smtp_status
+smtp_session_connect(struct smtp_session *s, struct smtp_outcome *out)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+	enum smtp_status st;
+	CURLcode rc;
+
+	if (curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
+		(void)buf_puts(&out->error, "libcurl cannot hand over a "
+		    "connection");
+		return SMTP_CONFIG;
+	}
+	rc = curl_easy_perform(s->curl);
+	smtp_note_relay(s);
+	if (rc == CURLE_OK && (curl_easy_getinfo(s->curl,
+	    CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD))
+		rc = CURLE_COULDNT_CONNECT;
+	if ((st = smtp_classify(s, rc, out)) != SMTP_OK)
+		return st;
+	smtp_wire_init(&s->wire, s->curl, sock, s->timeout_ms, s->d.verbose);
+	s->caps.pipelining = s->d.pipelining;
+	s->caps.size = s->d.size;
+	s->caps.smtputf8 = s->d.smtputf8;
+	s->connected = 1;
+	return SMTP_OK;
+}
+
 enum smtp_status
 smtp_session_deliver(struct smtp_session *s, const char *mail_from,
     char *const *rcpts, size_t nrcpts, int fd, off_t offset,
     struct smtp_outcome *out)
 {
-	struct curl_slist *list = NULL, *l;
-	enum smtp_status st = SMTP_TEMPFAIL;
+	struct smtp_envelope env;
+	enum smtp_status st;
 	struct stat sb;
-	CURLcode rc;
 	size_t i;
 
 	smtp_session_reset(s, out, NULL);
@@ -573,64 +600,47 @@ smtp_session_deliver(struct smtp_session *s, const char *mail_from,
 		    "invalid sender address");
 		return SMTP_PERMFAIL;
 	}
-	for (i = 0; i < nrcpts; i++) {
+	for (i = 0; i < nrcpts; i++)
 		if (!smtp_address_ok(rcpts[i], 0)) {
 			(void)buf_puts(&out->error, "invalid recipient");
-			st = SMTP_PERMFAIL;
-			goto out;
+			return SMTP_PERMFAIL;
 		}
-		if ((l = curl_slist_append(list, rcpts[i])) == NULL) {
-			(void)buf_puts(&out->error, "out of memory");
-			goto out;
-		}
-		list = l;
-	}
 	if (fstat(fd, &sb) == -1) {
 		(void)buf_printf(&out->error, "reading the message: %s",
 		    strerror(errno));
-		goto out;
+		return SMTP_TEMPFAIL;
 	}
 	if (offset < 0 || offset > sb.st_size) {
 		(void)buf_puts(&out->error, "reading the message: offset "
 		    "past the end of the file");
-		goto out;
-	}
-	s->d.fd = fd;
-	s->d.pos = offset;
-	s->d.end = sb.st_size;
-	s->d.rcpts = rcpts;
-	s->d.nrcpts = nrcpts;
-	if (curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from) ||
-	    curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list) ||
-	    curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L) ||
-	    curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE,
-	    (curl_off_t)(sb.st_size - offset))) {
-		(void)buf_puts(&out->error, "out of memory");
-		goto out;
+		return SMTP_TEMPFAIL;
 	}
 	/*
-	 * After a transfer that did not end cleanly (a timeout, a dropped or
-	 * refused command, a message that could not be read), the dialogue
-	 * on that connection may be out of step: a late reply to the last
-	 * command would be read as the reply to the next one.  So the next
-	 * message goes over a fresh connection.
+	 * A connection the server has since closed, or that holds words
+	 * nobody asked for (a late reply, "421 idle too long"), cannot carry
+	 * a message whose replies must match its commands: a fresh one does.
 	 */
-	if (curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT,
-	    s->tainted ? 1L : 0L) != CURLE_OK) {
-		(void)buf_puts(&out->error, "out of memory");
-		goto out;
+	if (s->connected && smtp_wire_stale(&s->wire)) {
+		if (s->d.verbose)
+			log_debug("smtp: new connection: %s", s->wire.why);
+		smtp_session_close(s);
 	}
-	rc = curl_easy_perform(s->curl);
-	s->tainted = rc != CURLE_OK;
-	smtp_note_relay(s);
-	st = smtp_classify(s, rc, out);
-out:
-	/* The list dies here; libcurl must not keep a pointer to it. */
-	(void)curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(list);
-	s->d.out = NULL;
-	s->d.rcpts = NULL;
-	s->d.fd = -1;
+	if (!s->connected && (st = smtp_session_connect(s, out)) != SMTP_OK)
+		return st;
+	env.from = mail_from;
+	env.rcpts = rcpts;
+	env.nrcpts = nrcpts;
+	env.fd = fd;
+	env.offset = offset;
+	env.end = sb.st_size;
+	buf_reset(&out->error);
+	st = smtp_message_send(&s->wire, &s->caps, &env, out);
+	if (s->wire.broken) {
+		if (s->d.verbose)
+			log_debug("smtp: closing the connection: %s",
+			    s->wire.why);
+		smtp_session_close(s);
+	}
 	return st;
 }
 

@@ -103,7 +103,6 @@ smtp_dialogue_init(struct smtp_dialogue *d, int verbose)
 {
 	memset(d, 0, sizeof(*d));
 	d->verbose = verbose;
-	d->fd = -1;
 	buf_init(&d->reply, SMTP_REPLY_MAX);
 }
 
@@ -125,7 +124,6 @@ smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_outcome *out,
 	d->reply = reply;
 	buf_reset(&d->reply);
 	d->verbose = verbose;
-	d->fd = -1;
 	d->out = out;
 	d->probe = probe;
 }
@@ -148,8 +146,8 @@ smtp_chomp(const char *s, size_t n)
 	return n;
 }
 
-static int
-smtp_add_refusal(struct smtp_outcome *out, const char *rcpt, int code,
+int
+smtp_outcome_refuse(struct smtp_outcome *out, const char *rcpt, int code,
     const char *text)
 {
 	struct smtp_refusal *r;
@@ -171,12 +169,10 @@ smtp_add_refusal(struct smtp_outcome *out, const char *rcpt, int code,
 	return 0;
 }
 
-/* Handles the final line of a reply to x->cmd.  0 aborts the transfer. */
-static int
+/* Handles the final line of a reply to x->cmd. */
+static void
 smtp_on_reply(struct smtp_dialogue *x, int code)
 {
-	size_t i;
-
 	x->code = code;
 	x->answered = 1;
 	switch (x->cmd) {
@@ -194,35 +190,35 @@ smtp_on_reply(struct smtp_dialogue *x, int code)
 		if (code == 235)
 			x->authenticated = 1;
 		break;
-	case SMTP_CMD_DATA:
-		if (code == 354) {
-			x->cmd = SMTP_CMD_BODY;
-			x->answered = 0;
-		}
-		break;
-	case SMTP_CMD_RCPT:
-		if (code < 400 || x->out == NULL)
-			break;
-		i = x->nrcpt_sent - 1;
-		if (i < x->nrcpts && smtp_add_refusal(x->out, x->rcpts[i],
-		    code, x->reply.data) == -1) {
-			x->nomem = 1;	/* abort: a tempfail */
-			return 0;
-		}
-		/*
-		 * A 4xx recipient would be lost if the others got the message
-		 * now, since a spooled message has one state: abort before
-		 * DATA, and the whole message is deferred.
-		 */
-		if (code < 500) {
-			x->rcpt_tempfail = 1;
-			return 0;
-		}
-		break;
 	default:
 		break;
 	}
-	return 1;
+}
+
+/* An EHLO keyword line ("PIPELINING", "SIZE 10240000") of length n. */
+static int
+smtp_keyword(const char *line, size_t n, const char *kw)
+{
+	size_t len = strlen(kw);
+
+	return n >= len && strncasecmp(line, kw, len) == 0 &&
+	    (n == len || line[len] == ' ');
+}
+
+/* What an EHLO reply line (not the first) offers. */
+static void
+smtp_on_capability(struct smtp_dialogue *x, const char *kw, size_t n)
+{
+	x->pipelining |= smtp_keyword(kw, n, "PIPELINING");
+	x->size |= smtp_keyword(kw, n, "SIZE");
+	x->smtputf8 |= smtp_keyword(kw, n, "SMTPUTF8");
+	if (x->probe == NULL)
+		return;
+	if (x->probe->capabilities.len > 0)
+		(void)buf_putc(&x->probe->capabilities, '\n');
+	(void)buf_append(&x->probe->capabilities, kw, n);
+	if (x->nehlo == 1 && smtp_keyword(kw, n, "STARTTLS"))
+		x->probe->starttls_offered = 1;
 }
 
 /* CURLOPT_HEADERFUNCTION: libcurl hands over every reply line. */
@@ -253,24 +249,20 @@ smtp_dialogue_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	(void)buf_append(&x->reply, data, n);
 	x->in_reply = !final;
 
-	/* EHLO keywords, for the probe; line 0 is the server's name. */
-	if (x->cmd == SMTP_CMD_EHLO && x->probe != NULL) {
+	/* EHLO keywords (the last EHLO's count: STARTTLS changes them);
+	 * line 0 is the server's name. */
+	if (x->cmd == SMTP_CMD_EHLO) {
 		if (x->reply_line == 0) {
 			x->nehlo++;
-			buf_reset(&x->probe->capabilities);
-		} else if (n > 4) {
-			if (x->probe->capabilities.len > 0)
-				(void)buf_putc(&x->probe->capabilities, '\n');
-			(void)buf_append(&x->probe->capabilities, data + 4,
-			    n - 4);
-			if (x->nehlo == 1 && n - 4 >= 8 &&
-			    strncasecmp(data + 4, "STARTTLS", 8) == 0)
-				x->probe->starttls_offered = 1;
-		}
+			x->pipelining = x->size = x->smtputf8 = 0;
+			if (x->probe != NULL)
+				buf_reset(&x->probe->capabilities);
+		} else if (n > 4)
+			smtp_on_capability(x, data + 4, n - 4);
 	}
 	x->reply_line++;
-	if (final && !smtp_on_reply(x, code))
-		return 0;
+	if (final)
+		smtp_on_reply(x, code);
 	return total;
 }
 
@@ -320,8 +312,6 @@ smtp_on_command(struct smtp_dialogue *x, const char *line, size_t n)
 			break;
 		}
 	}
-	if (x->cmd == SMTP_CMD_RCPT)
-		x->nrcpt_sent++;
 	if (x->cmd == SMTP_CMD_AUTH)
 		return "AUTH [mechanism and initial response hidden]";
 	return NULL;
@@ -360,28 +350,6 @@ smtp_dialogue_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 		break;	/* never the message body nor TLS records */
 	}
 	return 0;
-}
-
-/* CURLOPT_READFUNCTION: the message from fd, by pread() at x->pos. */
-size_t
-smtp_dialogue_read_cb(char *dst, size_t size, size_t nmemb, void *arg)
-{
-	struct smtp_dialogue *x = arg;
-	ssize_t r;
-
-	do
-		r = os_pread(x->fd, dst, size * nmemb, x->pos);
-	while (r == -1 && errno == EINTR);
-	if (r == -1) {
-		x->read_errno = errno;
-		return CURL_READFUNC_ABORT;
-	}
-	x->pos += r;
-	/* libcurl stops reading once it has the size it was told: the last
-	 * read may not be the empty one. */
-	if (r == 0 || x->pos >= x->end)
-		x->eof = 1;
-	return (size_t)r;
 }
 
 /* CURLOPT_WRITEFUNCTION for the probe: the NOOP reply is not data. */

@@ -1,7 +1,7 @@
 /*
  * os_sys.c (POSIX) - os_sys.h: the host name through the resolver, the
  * clock's state through adjtimex (ntp_adjtime on macOS, which has no
- * adjtimex).
+ * adjtimex), sockets waited on with poll().
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -12,12 +12,15 @@
 #include <sys/timex.h>
 #endif
 
+#include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "os_sys.h"
+#include "os_time.h"
 
 void
 os_host_fqdn(char *out, size_t size)
@@ -53,4 +56,30 @@ os_clock_synced(void)
 	state = adjtimex(&tx);
 	return state != -1 && state != TIME_ERROR &&
 	    !(tx.status & STA_UNSYNC);
+}
+
+int
+os_sock_wait(intptr_t sock, int want_write, long timeout_ms)
+{
+	struct pollfd p;
+	long long deadline = os_monotonic_ms() + timeout_ms, left;
+	int r;
+
+	for (;;) {
+		left = deadline - os_monotonic_ms();
+		p.fd = (int)sock;
+		p.events = want_write ? POLLOUT : POLLIN;
+		p.revents = 0;
+		r = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (r >= 0)
+			return r > 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+void
+os_sock_shutdown(intptr_t sock)
+{
+	(void)shutdown((int)sock, SHUT_RDWR);
 }

@@ -1,7 +1,11 @@
 /*
  * os_sys.c (Windows) - os_sys.h: the DNS name Windows was given, and the
- * time service's adjustment as the sign of a synchronised clock.
+ * time service's adjustment as the sign of a synchronised clock; sockets
+ * waited on with WSAPoll().
  */
+#include <winsock2.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,4 +42,27 @@ os_clock_synced(void)
 	if (!GetSystemTimeAdjustment(&adjustment, &increment, &disabled))
 		return 0;
 	return !disabled;
+}
+
+int
+os_sock_wait(intptr_t sock, int want_write, long timeout_ms)
+{
+	WSAPOLLFD p;
+	int r;
+
+	p.fd = (SOCKET)sock;
+	p.events = want_write ? POLLWRNORM : POLLRDNORM;
+	p.revents = 0;
+	r = WSAPoll(&p, 1, timeout_ms > 0 ? (INT)timeout_ms : 0);
+	if (r == SOCKET_ERROR) {
+		errno = EIO;
+		return -1;
+	}
+	return r > 0;
+}
+
+void
+os_sock_shutdown(intptr_t sock)
+{
+	(void)shutdown((SOCKET)sock, SD_BOTH);
 }

@@ -211,14 +211,17 @@ def test_drop_after_data_is_tempfail_then_reconnects(smtp_server, tmp_path):
     assert srv.connection_count() == 2
 
 
-def test_reconnect_after_failure_in_one_session(smtp_server, tmp_path):
-    # A 451 to MAIL closes nothing by itself, but libcurl closes the
-    # connection after any failed transfer: each message reconnects.
+def test_a_refusal_in_step_keeps_the_connection(smtp_server, tmp_path):
+    # A 451 to MAIL leaves the dialogue in step (every reply matched to
+    # its command): RSET ends the transaction and the connection serves
+    # the next message.
     srv = smtp_server(mail_reply="451 4.3.0 Later")
     p1, b1 = message(tmp_path, "m1.eml")
     out, _ = run(srv, [p1, p1, p1])
-    assert [status(l)[0] for l in out] == ["tempfail"] * 3
-    assert srv.connection_count() == 3        # one fresh try per message
+    assert [status(l) for l in out] == [("tempfail", 451)] * 3
+    assert srv.connection_count() == 1
+    assert len(srv.commands("RSET")) == 3
+    assert not srv.commands("RCPT")           # MAIL refused: nothing more
     srv.set_mode()
     out, _ = run(srv, [p1])
     assert status(out[0])[0] == "ok"
