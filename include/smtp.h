@@ -1,13 +1,13 @@
 /*
- * smtp.h - the SMTP client: one libcurl easy handle, and so one connection,
- * reused for every message of a flush run.
+ * smtp.h - the SMTP client: one connection, opened by libcurl, reused for
+ * every message of a flush run.
  *
  * Order of calls:
  *
  *	s = smtp_session_new(&opts, &err);	NULL: see below
- *	for each message:
+ *	for each message m (and the one after it, next, when known):
  *		smtp_outcome_init(&out);
- *		st = smtp_session_deliver(s, from, rcpts, n, fd, off, &out);
+ *		st = smtp_session_deliver(s, &m, &next or NULL, &out);
  *		... log out.code, out.reply / out.error with the message id ...
  *		smtp_outcome_release(&out);
  *		stop the run on SMTP_UNAVAILABLE or SMTP_CONFIG
@@ -16,8 +16,14 @@
  *	smtp_global_cleanup();			at exit: libcurl's global state,
  *						started by the first session
  *
- * The code is in smtp.c (options, session, classification) and
- * smtp_dialogue.c (following the dialogue through libcurl's callbacks).
+ * The code is in smtp.c (options, session, classification),
+ * smtp_dialogue.c (following libcurl's part of the dialogue through its
+ * callbacks), smtp_message.c (the message phase, pipelined) and
+ * smtp_wire.c (its bytes).  libcurl connects, reads the greeting, says
+ * EHLO, STARTTLS and AUTH, then hands the connection over
+ * (CURLOPT_CONNECT_ONLY): libcurl 7.88's SMTP sends one command at a time,
+ * and a message's commands need not wait for each other's replies where
+ * the server offers PIPELINING (RFC 2920).
  *
  * This module logs no failure itself (it does not know the message id):
  * everything the caller needs to log is in the outcome or in err.  With
@@ -28,26 +34,24 @@
  * is MAIL FROM, RCPT TO, DATA, the body and the final reply.  A reused
  * connection starts at MAIL FROM.
  *
- *  SMTP_OK          CURLE_OK: the final "." got 2xx.  out->refused lists
+ *  SMTP_OK          the final "." got 2xx.  out->refused lists
  *                   the recipients refused with 5xx (the message went to
  *                   the others).
  *  SMTP_TEMPFAIL    message phase only: a 4xx reply to MAIL, RCPT, DATA or
- *                   "."; a 4xx to ANY recipient (the transfer is aborted
- *                   before DATA and the whole message is deferred, so that
- *                   one spooled message always has one state); a timeout
- *                   (CURLE_OPERATION_TIMEDOUT), a dropped connection
- *                   (CURLE_SEND_ERROR / CURLE_RECV_ERROR / CURLE_GOT_NOTHING
- *                   with no reply, or with a 2xx/3xx one) or any other
- *                   CURLcode not listed below; failing to read the message
+ *                   "."; a 4xx to ANY recipient (the message is not sent:
+ *                   the whole of it is deferred, so that
+ *                   one spooled message always has one state); a timeout,
+ *                   a dropped connection, a reply that is not SMTP, or
+ *                   any CURLcode not listed below; failing to read the message
  *                   from fd (out->error says so).  out->in_doubt is set when
  *                   the whole message had been sent and its final reply never
  *                   came: the server may have it, retrying may duplicate it
  *                   (same Message-ID; delivery is at least once).
  *  SMTP_PERMFAIL    message phase: a 5xx reply to MAIL FROM, DATA or ".",
- *                   or every recipient refused with 5xx (CURLE_SEND_ERROR
- *                   with the last RCPT's 5xx code); an envelope address
- *                   holding a control character or '<' '>' (code 0; libcurl
- *                   7.88 does not check them, so they could inject commands).
+ *                   or every recipient refused with 5xx (code: the last
+ *                   RCPT's); an envelope address holding a control
+ *                   character or '<' '>' (code 0: it could inject
+ *                   commands).
  *  SMTP_UNAVAILABLE session phase: no reply at all (CURLE_COULDNT_RESOLVE_HOST,
  *                   CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
  *                   CURLE_SSL_CONNECT_ERROR handshake failure, SEND/RECV
@@ -175,23 +179,45 @@ struct smtp_session;
 struct smtp_session	*smtp_session_new(const struct smtp_options *opts,
 			    struct buf *err);
 
+/* One message to deliver. */
+struct smtp_mail {
+	const char	*from;		/* envelope sender, "" for the null
+					   sender */
+	char *const	*rcpts;		/* recipients [0..nrcpts) */
+	size_t		 nrcpts;
+	int		 fd;		/* the message: fd's bytes from offset
+					   to end of file, a complete message
+					   with CRLF line ends (the session
+					   adds the dot-stuffing and the final
+					   "."); read with pread(), fd's
+					   position neither used nor moved */
+	off_t		 offset;
+};
+
 /*
- * Sends one message: envelope sender mail_from ("" for the null sender),
- * recipients rcpts[0..nrcpts-1], and the bytes of fd from offset to end of
- * file, which must already be a complete message with CRLF line ends (libcurl
- * adds the dot-stuffing and the final "."; fd's file position is not used or
- * moved: the data is read with pread()).  mail_from and rcpts must stay valid
- * during the call only.  Reuses the open connection when there is one, and
- * reconnects (greeting, EHLO, STARTTLS, AUTH) when the last attempt failed or
- * the connection idled too long.  out is reset, then filled.
- * Returns the classification above; never fails otherwise.
+ * Sends message m.  Reuses the open connection when there is one, and
+ * reconnects (greeting, EHLO, STARTTLS, AUTH) when the last attempt broke
+ * it (a timeout, a drop, a 421) or the server closed it or spoke unasked
+ * meanwhile.  out is reset, then filled.  Returns the classification
+ * above; never fails otherwise.
+ *
+ * next (NULL when there is none, or it is not known yet): the message the
+ * caller will deliver right after m.  Where the server offers PIPELINING,
+ * next's envelope goes out behind m's end of data, saving a round trip per
+ * message.  The next call must then deliver that very struct (same
+ * pointer, same contents), or else the session closes the connection
+ * (which drops the envelope sent ahead: nothing is delivered) and starts a
+ * new one.  m, next and what they point to must stay valid until then.
  */
 enum smtp_status	smtp_session_deliver(struct smtp_session *s,
-			    const char *mail_from, char *const *rcpts,
-			    size_t nrcpts, int fd, off_t offset,
+			    const struct smtp_mail *m,
+			    const struct smtp_mail *next,
 			    struct smtp_outcome *out);
 
-/* Says QUIT on an open connection and frees everything.  NULL is a no-op. */
+/*
+ * Says QUIT on an open connection (or closes it, when an envelope sent
+ * ahead is in flight) and frees everything.  NULL is a no-op.
+ */
 void	smtp_session_free(struct smtp_session *s);
 
 /*

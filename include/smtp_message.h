@@ -54,10 +54,20 @@ struct smtp_envelope {
  * refused as smtp.h describes (out was reset by the caller).  Returns
  * SMTP_OK, SMTP_TEMPFAIL, SMTP_PERMFAIL, or SMTP_CONFIG (530 to MAIL).
  * Afterwards w->broken says whether the connection may serve again.
+ *
+ * envelope_sent: env's MAIL, RCPTs and DATA already went out behind the
+ * previous message's end of data; only their replies are read.  next
+ * (NULL: none): the message the caller delivers after this one.  With
+ * PIPELINING, its envelope goes out behind this one's end of data, in the
+ * same write (RFC 2920 3.1: message content may start a group), so that a
+ * run of messages costs one round trip each; *next_sent says whether it
+ * went.  When it did, the wire holds its replies: the next call must be
+ * for next, with envelope_sent, or the connection must go.
  */
 enum smtp_status	smtp_message_send(struct smtp_wire *w,
 			    const struct smtp_caps *caps,
-			    const struct smtp_envelope *env,
+			    const struct smtp_envelope *env, int envelope_sent,
+			    const struct smtp_envelope *next, int *next_sent,
 			    struct smtp_outcome *out);
 
 #endif

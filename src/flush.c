@@ -175,44 +175,63 @@ flush_to_fallback(struct flush_ctx *f, const struct smtp_outcome *out)
 	return 1;
 }
 
+/* A message claimed and read, ready to be tried. */
+struct flush_msg {
+	const struct queue_entry	*e;
+	int				 fd;	/* the claim; -1: none */
+	struct spool_envelope		 env;
+	struct smtp_mail		 mail;	/* what the session sends */
+	size_t				 index;	/* its number, for events */
+};
+
+static void
+flush_msg_release(struct flush_msg *m)
+{
+	if (m->fd != -1)
+		close(m->fd);	/* drops the claim */
+	m->fd = -1;
+	spool_envelope_release(&m->env);
+}
+
 /*
- * Tries one message.  Returns 0 to go on, -1 to stop the run (the server
- * cannot be reached, or the box cannot keep state).
+ * Claims message e, reads its envelope and records its occurrence, into m.
+ * Returns 1 when m is ready to be tried; 0 when there is nothing to try
+ * (delivered or claimed by another flush, given up, moved to failed/);
+ * -1 to stop the run (the box cannot keep state).
  */
 static int
-flush_one(struct flush_ctx *f, const struct queue_entry *e)
+flush_prepare(struct flush_ctx *f, const struct queue_entry *e,
+    struct flush_msg *m)
 {
-	struct spool_envelope env;
-	struct smtp_outcome out;
 	struct buf err;
-	enum smtp_status ss;
 	enum db_status ds;
 	off_t body;
-	int fd, rc = 0;
+	int rc = 0;
 
-	memset(&env, 0, sizeof(env));
-	smtp_outcome_init(&out);
+	memset(m, 0, sizeof(*m));
+	m->e = e;
+	m->index = f->index;
 	buf_init(&err, FLUSH_ERR_MAX);
-	fd = os_openat(f->spool.queuefd, e->name, O_RDONLY | O_CLOEXEC |
+	m->fd = os_openat(f->spool.queuefd, e->name, O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW, 0);
-	if (fd == -1)
+	if (m->fd == -1)
 		goto out;	/* delivered by another flush meanwhile */
 	/* The claim: another flush holding it is delivering it. */
-	if (os_lock(fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
+	if (os_lock(m->fd, OS_LOCK_EX | OS_LOCK_NB) == -1) {
 		f->res->busy++;
 		flush_tell(f, e->name, NULL, "busy", 0, NULL, 0);
 		goto out;
 	}
 	/* Claimed, but maybe only after the other flush was done with it:
 	 * it must still be this very file in queue/. */
-	if (os_fd_is(fd, f->spool.queuefd, e->name) != 1)
+	if (os_fd_is(m->fd, f->spool.queuefd, e->name) != 1)
 		goto out;
 	if (e->failed) {
 		rc = flush_finish_failed(f, e);
 		goto out;
 	}
 	f->res->tried++;
-	if (spool_read_envelope(fd, &env, &body, &err) == -1) {
+	if (spool_read_envelope(m->fd, &m->env, &body, &err) == -1) {
 		struct buf why;
 
 		buf_init(&why, FLUSH_ERR_MAX);
@@ -222,37 +241,68 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		buf_release(&why);
 		goto out;
 	}
-	if ((ds = flush_record_occurrence(f, e->name, &env, &err)) !=
-	    DB_OK || (env.occurrence == NULL && (ds = feedback_notice_queued(
+	if ((ds = flush_record_occurrence(f, e->name, &m->env, &err)) !=
+	    DB_OK || (m->env.occurrence == NULL && (ds = feedback_notice_queued(
 	    &f->db, e->name, &err)) != DB_OK)) {
 		log_warnx("%s", err.data);
 		f->res->status = ds == DB_TEMPFAIL ? FLUSH_TEMPFAIL :
 		    FLUSH_IOERR;
+		f->res->tried--;	/* never tried */
 		rc = -1;
 		goto out;
 	}
-	ss = smtp_session_deliver(f->smtp, env.sender, env.rcpts, env.nrcpts,
-	    fd, body, &out);
-	if (ss == SMTP_UNAVAILABLE && flush_to_fallback(f, &out)) {
-		smtp_outcome_release(&out);
-		smtp_outcome_init(&out);
-		ss = smtp_session_deliver(f->smtp, env.sender, env.rcpts,
-		    env.nrcpts, fd, body, &out);
-	}
+	m->mail.from = m->env.sender;
+	m->mail.rcpts = m->env.rcpts;
+	m->mail.nrcpts = m->env.nrcpts;
+	m->mail.fd = m->fd;
+	m->mail.offset = body;
+	buf_release(&err);
+	return 1;
+out:
+	flush_msg_release(m);
+	buf_release(&err);
+	return rc;
+}
+
+/*
+ * Tries message m; next (NULL: none) is the message to be tried after it,
+ * whose envelope the session may send ahead.  Returns 0 to go on, -1 to
+ * stop the run (the server cannot be reached, or the box cannot keep
+ * state).  m's claim is the batch's or dropped afterwards.
+ */
+static int
+flush_try(struct flush_ctx *f, struct flush_msg *m,
+    const struct flush_msg *next)
+{
+	const struct queue_entry *e = m->e;
+	struct smtp_outcome out;
+	enum smtp_status ss;
+	size_t index = f->index;
+	int rc = 0;
+
+	f->index = m->index;	/* its events carry its number */
+	smtp_outcome_init(&out);
+	ss = smtp_session_deliver(f->smtp, &m->mail, next ? &next->mail :
+	    NULL, &out);
+	if (ss == SMTP_UNAVAILABLE && flush_to_fallback(f, &out))
+		ss = smtp_session_deliver(f->smtp, &m->mail, next ?
+		    &next->mail : NULL, &out);
 	switch (ss) {
 	case SMTP_OK:
 		flush_unpause(f);
-		flush_delivered(f, e->name, fd, e->attempts + 1, &env, &out);
-		fd = -1;	/* the claim is the batch's now */
+		flush_delivered(f, e->name, m->fd, e->attempts + 1, &m->env,
+		    &out);
+		m->fd = -1;	/* the claim is the batch's now */
 		break;
 	case SMTP_TEMPFAIL:
 		flush_unpause(f);
-		flush_deferred(f, e, &env, &out);
+		flush_deferred(f, e, &m->env, &out);
 		break;
 	case SMTP_PERMFAIL:
 		flush_unpause(f);
-		rc = flush_give_up(f, e->name, e->attempts + 1, &env, "failed",
-		    out.code, out.code ? out.reply.data : out.error.data);
+		rc = flush_give_up(f, e->name, e->attempts + 1, &m->env,
+		    "failed", out.code, out.code ? out.reply.data :
+		    out.error.data);
 		break;
 	case SMTP_UNAVAILABLE:
 	case SMTP_CONFIG:
@@ -271,12 +321,9 @@ flush_one(struct flush_ctx *f, const struct queue_entry *e)
 		rc = -1;
 		break;
 	}
-out:
-	if (fd != -1)
-		close(fd);	/* drops the claim */
-	spool_envelope_release(&env);
 	smtp_outcome_release(&out);
-	buf_release(&err);
+	flush_msg_release(m);
+	f->index = index;
 	return rc;
 }
 
@@ -285,6 +332,37 @@ static int
 flush_wanted(const struct flush_options *opt, const struct queue_entry *e)
 {
 	return opt->only == NULL || strcmp(opt->only, e->name) == 0;
+}
+
+/*
+ * Claims and reads the next message of q to try, from q->v[*i] on, into
+ * m.  1: m is ready; 0: none is left, or the run is to stop (signal,
+ * --max); -1: stop, the box cannot keep state.
+ */
+static int
+flush_next(struct flush_ctx *f, const struct queue_list *q, size_t *i,
+    long *tried, struct flush_msg *m)
+{
+	const struct flush_options *opt = f->opt;
+	const struct queue_entry *e;
+	int rc;
+
+	while (*i < q->n) {
+		if (opt->stop && *opt->stop)
+			return 0;
+		if (opt->max > 0 && *tried >= opt->max)
+			return 0;
+		e = &q->v[(*i)++];
+		if (!flush_wanted(opt, e) || e->held)
+			continue;
+		if (!opt->force && !opt->only && e->next_try > opt->now)
+			continue;
+		f->index++;
+		(*tried)++;
+		if ((rc = flush_prepare(f, e, m)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 void
@@ -296,10 +374,12 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	struct smtp_options so;
 	struct state_pause pause;
 	struct buf err;
+	struct flush_msg slot[2], *cur = NULL, *next;
 	char *password = NULL;	/* kept for the fallback relay */
 	enum db_status s;
 	size_t i;
 	long tried = 0;
+	int ready;
 
 	memset(res, 0, sizeof(*res));
 	memset(&f, 0, sizeof(f));
@@ -390,19 +470,26 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 			flush_pause(&f, STATE_PAUSE_CONFIG, err.data);
 		goto out;
 	}
-	for (i = 0; i < q.n; i++) {
-		if (opt->stop && *opt->stop)
+	/*
+	 * Each message is claimed and read before the one ahead of it is
+	 * tried, so that the session can send its envelope behind that one's
+	 * end of data (smtp.h: one round trip per message).
+	 */
+	i = 0;
+	if ((ready = flush_next(&f, &q, &i, &tried, &slot[0])) == 1)
+		cur = &slot[0];
+	while (cur != NULL) {
+		next = cur == &slot[0] ? &slot[1] : &slot[0];
+		ready = flush_next(&f, &q, &i, &tried, next);
+		if (flush_try(&f, cur, ready == 1 ? next : NULL) == -1 ||
+		    ready == -1) {
+			if (ready == 1) {
+				f.res->tried--;		/* never tried */
+				flush_msg_release(next);
+			}
 			break;
-		if (opt->max > 0 && tried >= opt->max)
-			break;
-		if (!flush_wanted(opt, &q.v[i]) || q.v[i].held)
-			continue;
-		if (!opt->force && !opt->only && q.v[i].next_try > opt->now)
-			continue;
-		f.index++;
-		tried++;
-		if (flush_one(&f, &q.v[i]) == -1)
-			break;
+		}
+		cur = ready == 1 ? next : NULL;
 	}
 	flush_batch_commit(&f);
 done:

@@ -63,6 +63,10 @@ struct smtp_session {
 	int			 connected;	/* wire holds a connection */
 	struct smtp_caps	 caps;		/* what its last EHLO offered */
 	struct smtp_wire	 wire;		/* the message phase's I/O */
+	const struct smtp_mail	*ahead;		/* its envelope is on the
+						   wire, sent behind the
+						   last end of data */
+	struct smtp_mail	 ahead_copy;	/* ahead's contents then */
 };
 
 /*
@@ -408,6 +412,11 @@ smtp_session_close(struct smtp_session *s)
 {
 	if (!s->connected)
 		return;
+	/* An envelope sent ahead may have opened DATA: libcurl's QUIT would
+	 * be taken for the message. */
+	if (s->ahead != NULL)
+		s->wire.broken = 1;
+	s->ahead = NULL;
 	if (s->wire.broken)
 		os_sock_shutdown((intptr_t)s->wire.sock);
 	smtp_wire_release(&s->wire);
@@ -584,57 +593,103 @@ smtp_session_connect(struct smtp_session *s, struct smtp_outcome *out)
 	return SMTP_OK;
 }
 
-enum smtp_status
-smtp_session_deliver(struct smtp_session *s, const char *mail_from,
-    char *const *rcpts, size_t nrcpts, int fd, off_t offset,
+/*
+ * Checks m before anything of it is sent and fills env.  SMTP_OK, or the
+ * failure (in out when not NULL).
+ */
+static enum smtp_status
+smtp_mail_check(const struct smtp_mail *m, struct smtp_envelope *env,
     struct smtp_outcome *out)
 {
-	struct smtp_envelope env;
-	enum smtp_status st;
 	struct stat sb;
 	size_t i;
+	int bad_rcpt = 0;
 
-	smtp_session_reset(s, out, NULL);
-	if (nrcpts == 0 || !smtp_address_ok(mail_from, 1)) {
-		(void)buf_puts(&out->error, nrcpts == 0 ? "no recipient" :
-		    "invalid sender address");
+	for (i = 0; i < m->nrcpts && !bad_rcpt; i++)
+		bad_rcpt = !smtp_address_ok(m->rcpts[i], 0);
+	if (m->nrcpts == 0 || !smtp_address_ok(m->from, 1) || bad_rcpt) {
+		if (out != NULL)
+			(void)buf_puts(&out->error, m->nrcpts == 0 ?
+			    "no recipient" : bad_rcpt ? "invalid recipient" :
+			    "invalid sender address");
 		return SMTP_PERMFAIL;
 	}
-	for (i = 0; i < nrcpts; i++)
-		if (!smtp_address_ok(rcpts[i], 0)) {
-			(void)buf_puts(&out->error, "invalid recipient");
-			return SMTP_PERMFAIL;
-		}
-	if (fstat(fd, &sb) == -1) {
-		(void)buf_printf(&out->error, "reading the message: %s",
-		    strerror(errno));
+	if (fstat(m->fd, &sb) == -1) {
+		if (out != NULL)
+			(void)buf_printf(&out->error, "reading the message: %s",
+			    strerror(errno));
 		return SMTP_TEMPFAIL;
 	}
-	if (offset < 0 || offset > sb.st_size) {
-		(void)buf_puts(&out->error, "reading the message: offset "
-		    "past the end of the file");
+	if (m->offset < 0 || m->offset > sb.st_size) {
+		if (out != NULL)
+			(void)buf_puts(&out->error, "reading the message: "
+			    "offset past the end of the file");
 		return SMTP_TEMPFAIL;
+	}
+	env->from = m->from;
+	env->rcpts = m->rcpts;
+	env->nrcpts = m->nrcpts;
+	env->fd = m->fd;
+	env->offset = m->offset;
+	env->end = sb.st_size;
+	return SMTP_OK;
+}
+
+/* Whether m is the message whose envelope went out ahead, unchanged. */
+static int
+smtp_is_ahead(const struct smtp_session *s, const struct smtp_mail *m)
+{
+	const struct smtp_mail *a = &s->ahead_copy;
+
+	return s->ahead == m && a->from == m->from && a->rcpts == m->rcpts &&
+	    a->nrcpts == m->nrcpts && a->fd == m->fd &&
+	    a->offset == m->offset;
+}
+
+enum smtp_status
+smtp_session_deliver(struct smtp_session *s, const struct smtp_mail *m,
+    const struct smtp_mail *next, struct smtp_outcome *out)
+{
+	struct smtp_envelope env, next_env;
+	enum smtp_status st;
+	int sent_ahead, next_sent = 0;
+
+	smtp_session_reset(s, out, NULL);
+	sent_ahead = s->connected && smtp_is_ahead(s, m);
+	if (s->connected && s->ahead != NULL && !sent_ahead) {
+		/* Another message than the one announced: what went ahead
+		 * can only be dropped with the connection. */
+		smtp_session_close(s);
+	}
+	s->ahead = NULL;
+	if ((st = smtp_mail_check(m, &env, out)) != SMTP_OK) {
+		if (sent_ahead) {
+			s->wire.broken = 1;	/* its envelope is out */
+			smtp_session_close(s);
+		}
+		return st;
 	}
 	/*
 	 * A connection the server has since closed, or that holds words
 	 * nobody asked for (a late reply, "421 idle too long"), cannot carry
 	 * a message whose replies must match its commands: a fresh one does.
+	 * (Behind an envelope sent ahead, its replies are expected.)
 	 */
-	if (s->connected && smtp_wire_stale(&s->wire)) {
+	if (s->connected && !sent_ahead && smtp_wire_stale(&s->wire)) {
 		if (s->d.verbose)
 			log_debug("smtp: new connection: %s", s->wire.why);
 		smtp_session_close(s);
 	}
 	if (!s->connected && (st = smtp_session_connect(s, out)) != SMTP_OK)
 		return st;
-	env.from = mail_from;
-	env.rcpts = rcpts;
-	env.nrcpts = nrcpts;
-	env.fd = fd;
-	env.offset = offset;
-	env.end = sb.st_size;
 	buf_reset(&out->error);
-	st = smtp_message_send(&s->wire, &s->caps, &env, out);
+	st = smtp_message_send(&s->wire, &s->caps, &env, sent_ahead,
+	    next != NULL && smtp_mail_check(next, &next_env, NULL) ==
+	    SMTP_OK ? &next_env : NULL, &next_sent, out);
+	if (next_sent && !s->wire.broken) {
+		s->ahead = next;
+		s->ahead_copy = *next;
+	}
 	if (s->wire.broken) {
 		if (s->d.verbose)
 			log_debug("smtp: closing the connection: %s",

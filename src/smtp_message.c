@@ -250,11 +250,42 @@ smtp_txn_refused(struct smtp_txn *t)
 }
 
 /*
- * The body from the file, stuffed, and the final ".".  0 once all of it is
+ * Queues the whole envelope of next (MAIL, RCPTs, DATA) behind this
+ * message's end of data: RFC 2920 lets a group start with a message's
+ * content.  Only when it fits one group.  1 when queued, else 0.
+ */
+static int
+smtp_txn_queue_next(struct smtp_txn *t, const struct smtp_envelope *next)
+{
+	struct smtp_txn n;
+	size_t bytes, i;
+
+	if (!t->caps->pipelining || next == NULL)
+		return 0;
+	bytes = strlen(next->from) + 64;
+	for (i = 0; i < next->nrcpts && bytes <= SMTP_GROUP_BYTES; i++)
+		bytes += strlen(next->rcpts[i]) + 12;
+	if (bytes > SMTP_GROUP_BYTES)
+		return 0;
+	memset(&n, 0, sizeof(n));
+	n.w = t->w;
+	n.caps = t->caps;
+	n.env = next;
+	n.total = next->nrcpts + 2;
+	while (n.nsent < n.total)
+		if (smtp_txn_queue(&n) == -1)
+			return 0;
+	return 1;
+}
+
+/*
+ * The body from the file, stuffed, and the final "." (with next's
+ * envelope behind it when it can go: *next_sent).  0 once all of it is
  * sent, -1 when it could not be (w->broken, out->error says why).
  */
 static int
-smtp_txn_body(struct smtp_txn *t)
+smtp_txn_body(struct smtp_txn *t, const struct smtp_envelope *next,
+    int *next_sent)
 {
 	const struct smtp_envelope *e = t->env;
 	struct smtp_stuffing st = { 1, 0 };
@@ -290,8 +321,10 @@ smtp_txn_body(struct smtp_txn *t)
 	free(piece);
 	if (!w->broken && smtp_stuff_end(&st, &w->out) == -1)
 		smtp_txn_abandon(t, "out of memory");
-	if (!w->broken)
+	if (!w->broken) {
+		*next_sent = smtp_txn_queue_next(t, next);
 		(void)smtp_wire_flush(w);
+	}
 	if (w->broken && t->out->error.len == 0)
 		(void)buf_printf(&t->out->error, "%s: %s",
 		    smtp_dialogue_step(SMTP_CMD_BODY), w->why);
@@ -300,7 +333,9 @@ smtp_txn_body(struct smtp_txn *t)
 
 enum smtp_status
 smtp_message_send(struct smtp_wire *w, const struct smtp_caps *caps,
-    const struct smtp_envelope *env, struct smtp_outcome *out)
+    const struct smtp_envelope *env, int envelope_sent,
+    const struct smtp_envelope *next, int *next_sent,
+    struct smtp_outcome *out)
 {
 	struct smtp_txn t;
 	enum smtp_status st;
@@ -312,6 +347,10 @@ smtp_message_send(struct smtp_wire *w, const struct smtp_caps *caps,
 	t.env = env;
 	t.out = out;
 	t.total = env->nrcpts + 2;
+	/* Sent with the last message's end of data: replies to read. */
+	if (envelope_sent)
+		t.nsent = t.total;
+	*next_sent = 0;
 	buf_init(&t.text, SMTP_TEXT_MAX);
 	out->code = 0;
 	buf_reset(&out->reply);
@@ -329,7 +368,7 @@ smtp_message_send(struct smtp_wire *w, const struct smtp_caps *caps,
 		goto done;
 	}
 	buf_reset(&out->error);
-	if (smtp_txn_body(&t) == -1) {
+	if (smtp_txn_body(&t, next, next_sent) == -1) {
 		out->code = 0;
 		buf_reset(&out->reply);
 		st = SMTP_TEMPFAIL;

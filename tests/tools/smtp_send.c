@@ -125,19 +125,31 @@ probe(const struct smtp_options *o)
 	return 0;
 }
 
+/* The message file, open; -1 (said on stderr) when it cannot be. */
+static int
+open_message(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		fprintf(stderr, "smtp_send: %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct smtp_options o;
 	struct smtp_session *s = NULL;
 	struct smtp_outcome out;
+	struct smtp_mail m[2], *cur, *next;
 	struct buf err;
 	char *rcpts[MAX_RCPTS], *password = NULL;
 	const char *from = "", *passfile = NULL;
 	enum smtp_status st;
 	size_t nrcpts = 0;
 	off_t offset = 0;
-	int ch, fd, i, do_probe = 0, rv = 0;
+	int ch, i, do_probe = 0, rv = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.tls = SMTP_TLS_REQUIRED;
@@ -222,16 +234,27 @@ main(int argc, char *argv[])
 	}
 	buf_release(&err);
 	smtp_outcome_init(&out);
-	for (i = 0; i < argc; i++) {
-		if ((fd = open(argv[i], O_RDONLY)) == -1) {
-			fprintf(stderr, "smtp_send: %s: %s\n", argv[i],
-			    strerror(errno));
+	/* Each message is delivered with the one after it announced (its
+	 * envelope pipelined behind this one's end of data). */
+	for (i = 0; i < 2; i++) {
+		m[i].from = from;
+		m[i].rcpts = rcpts;
+		m[i].nrcpts = nrcpts;
+		m[i].offset = offset;
+		m[i].fd = -1;
+	}
+	if (argc > 0 && (m[0].fd = open_message(argv[0])) == -1)
+		rv = 2;
+	for (i = 0; i < argc && m[i % 2].fd != -1; i++) {
+		cur = &m[i % 2];
+		next = &m[(i + 1) % 2];
+		if (i + 1 < argc && (next->fd = open_message(argv[i + 1])) ==
+		    -1)
 			rv = 2;
-			break;
-		}
-		st = smtp_session_deliver(s, from, rcpts, nrcpts, fd, offset,
-		    &out);
-		close(fd);
+		st = smtp_session_deliver(s, cur, next->fd != -1 ? next :
+		    NULL, &out);
+		close(cur->fd);
+		cur->fd = -1;
 		print_outcome(st, &out);
 		fflush(stdout);
 	}
