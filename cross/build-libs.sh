@@ -160,8 +160,11 @@ schannel)
 	tls_opts="--without-ca-bundle --without-ca-path --disable-pthreads" ;;
 *) with_tls=--with-mbedtls=$prefix ;;
 esac
+# Its key holds this script too: the configure options below.  No MIME API
+# nor easy-options table: sendreports writes its own MIME and sets options
+# by name.
 # shellcheck disable=SC2086
-if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
+if step curl libcurl.a "$curl_patch" "$mbedtls_config" "$0"; then
 	cp -a "$src/curl" "$out/obj/curl"
 	(cd "$out/obj/curl" &&
 	    patch -p1 -s < "$curl_patch" &&
@@ -176,7 +179,8 @@ if step curl libcurl.a "$curl_patch" "$mbedtls_config"; then
 	    --disable-netrc --disable-alt-svc --disable-hsts \
 	    --disable-headers-api --disable-websockets --disable-dnsshuffle \
 	    --disable-progress-meter --disable-libcurl-option \
-	    --enable-smtp --enable-mime --enable-threaded-resolver \
+	    --enable-smtp --disable-mime --disable-get-easy-options \
+	    --enable-threaded-resolver \
 	    --enable-ipv6 --enable-verbose \
 	    --without-zlib --without-brotli --without-zstd --without-libpsl \
 	    --without-libidn2 --without-librtmp --without-libssh2 \

@@ -2,13 +2,17 @@
  * smtp_dialogue.h - internal to the SMTP client: follows the dialogue that
  * libcurl holds with the server, which libcurl 7.88 does not expose.
  *
- * smtp.c installs these callbacks on its easy handle, all with a pointer to
- * one struct smtp_dialogue as their data.  Commands are learnt from
+ * libcurl holds the session phase (greeting, EHLO, STARTTLS, AUTH) and the
+ * probe's NOOP; the message phase is smtp_message.c's.  smtp.c installs
+ * these callbacks on its easy handle, all with a pointer to one struct
+ * smtp_dialogue as their data.  Commands are learnt from
  * CURLOPT_DEBUGFUNCTION (CURLINFO_HEADER_OUT, so CURLOPT_VERBOSE must be on),
  * replies from CURLOPT_HEADERFUNCTION, which libcurl calls with every reply
- * line.  libcurl 7.88 sends one command at a time (no PIPELINING), so a reply
- * answers the last command seen.  Nothing of an AUTH exchange is kept or
- * logged.  Only smtp.c includes this header.
+ * line.  libcurl 7.88 sends one command at a time, so a reply answers the
+ * last command seen.  The last EHLO's PIPELINING, SIZE and SMTPUTF8 are
+ * noted for the message phase.  Nothing of an AUTH exchange is kept or
+ * logged.  The outcome's helpers (smtp_outcome_refuse) are shared with
+ * smtp_message.c.
  */
 #ifndef SENDREPORTS_SMTP_DIALOGUE_H
 #define SENDREPORTS_SMTP_DIALOGUE_H
@@ -55,7 +59,6 @@ struct smtp_dialogue {
 	int			 pipelining;	/* the last EHLO offered it */
 	int			 size;		/* SIZE */
 	int			 smtputf8;	/* SMTPUTF8 */
-	struct smtp_outcome	*out;		/* the transfer's outcome */
 	struct smtp_probe	*probe;		/* EHLO capabilities, or NULL */
 };
 
@@ -64,11 +67,10 @@ void	smtp_dialogue_init(struct smtp_dialogue *d, int verbose);
 void	smtp_dialogue_release(struct smtp_dialogue *d);
 
 /*
- * Starts a transfer: everything but verbose is cleared; out and probe (both
- * may be NULL) receive refusals and capabilities until the next reset.
+ * Starts a transfer: everything but verbose is cleared; probe (NULL: none)
+ * receives the greeting and capabilities until the next reset.
  */
-void	smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_outcome *out,
-	    struct smtp_probe *probe);
+void	smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_probe *probe);
 
 /*
  * Adds rcpt, refused with code and text, to out->refused.  0, or -1 (out

@@ -481,8 +481,11 @@ flush_run(const struct conf *conf, const struct flush_options *opt,
 	while (cur != NULL) {
 		next = cur == &slot[0] ? &slot[1] : &slot[0];
 		ready = flush_next(&f, &q, &i, &tried, next);
+		/* A stop asked meanwhile ends the run after cur: next,
+		 * claimed, is let go (what went ahead of it goes with the
+		 * connection). */
 		if (flush_try(&f, cur, ready == 1 ? next : NULL) == -1 ||
-		    ready == -1) {
+		    ready == -1 || (opt->stop && *opt->stop)) {
 			if (ready == 1) {
 				f.res->tried--;		/* never tried */
 				flush_msg_release(next);

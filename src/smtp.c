@@ -434,7 +434,6 @@ smtp_session_free(struct smtp_session *s)
 	free(s->host);
 	smtp_session_close(s);
 	/* The QUIT dialogue still runs the callbacks: nothing to fill. */
-	s->d.out = NULL;
 	s->d.probe = NULL;
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
@@ -447,7 +446,7 @@ static void
 smtp_session_reset(struct smtp_session *s, struct smtp_outcome *out,
     struct smtp_probe *p)
 {
-	smtp_dialogue_reset(&s->d, out, p);
+	smtp_dialogue_reset(&s->d, p);
 	s->errbuf[0] = '\0';
 	smtp_outcome_release(out);
 	smtp_outcome_init(out);

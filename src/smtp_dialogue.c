@@ -113,8 +113,7 @@ smtp_dialogue_release(struct smtp_dialogue *d)
 }
 
 void
-smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_outcome *out,
-    struct smtp_probe *probe)
+smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_probe *probe)
 {
 	struct buf reply = d->reply;
 	int verbose = d->verbose;
@@ -124,7 +123,6 @@ smtp_dialogue_reset(struct smtp_dialogue *d, struct smtp_outcome *out,
 	d->reply = reply;
 	buf_reset(&d->reply);
 	d->verbose = verbose;
-	d->out = out;
 	d->probe = probe;
 }
 
