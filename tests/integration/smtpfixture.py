@@ -12,6 +12,9 @@ throw-away PKI made with the openssl command-line tool.
         srv.url, srv.host, srv.port
         srv.messages()     # [(mail_from, [rcpts], raw bytes)], oldest first
         srv.connections()  # connections.log lines; srv.connection_count()
+        srv.commands("MAIL")   # the logged lines of one command verb
+        srv.pipelined()    # ["yes"|"no"] per MAIL, with pipelining=True
+        srv.early()        # "<n> EARLY <COMMAND> <bytes>" lines
         srv.set_mode(drop_after_data=True)   # replaces the whole mode
         srv.stop()         # also done at teardown
 
@@ -215,7 +218,28 @@ class SmtpServer:
     def commands(self, verb):
         """The logged lines for one command verb, e.g. "AUTH"."""
         return [l for l in self.connections()
-                if len(l.split(" ")) > 2 and l.split(" ")[2] == verb]
+                if len(l.split(" ")) > 2 and l.split(" ")[2] == verb
+                and l.split(" ")[1] in ("PLAIN", "TLS")]
+
+    def _pipelined_lines(self):
+        return [l.split(" ") for l in self.connections()
+                if l.split(" ")[1:2] == ["PIPELINED"]]
+
+    def pipelined(self):
+        """Per MAIL, with PIPELINING offered: "yes" when the client had
+        sent DATA along with it, without waiting for a reply, else "no"."""
+        return [f[2] for f in self._pipelined_lines()]
+
+    def lines_behind_mail(self):
+        """Per MAIL, with PIPELINING offered: the command lines the client
+        had sent after MAIL by the time it was answered."""
+        return [int(f[3]) for f in self._pipelined_lines()]
+
+    def early(self):
+        """The "<n> EARLY <COMMAND> <bytes>" lines: the client sent more
+        before a reply it had to wait for (see smtpserver.py)."""
+        return [l for l in self.connections()
+                if l.split(" ")[1:2] == ["EARLY"]]
 
 
 def start_smtp_server(directory, **kwargs):

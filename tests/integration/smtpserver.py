@@ -41,9 +41,36 @@ MODE KEYS (all optional; absent means "accept"):
                     ["DATA_END"]
     delay_first     N: delay only the first N replies to the final "." of
                     this server's life (the others come at once)
+    mail_reply_first, rcpt_reply_first, data_cmd_reply_first
+                    N: give that reply only to the first N commands it
+                    applies to in this server's life (for RCPT: the
+                    matching addresses); the later ones are accepted
+    close_after_reply
+                    true: after a reply of mail_reply, rcpt_reply or
+                    data_cmd_reply, close the connection as a server does
+                    after a 421: end our side (FIN), discard what the
+                    client still sends, until it closes ("<n> SHUTDOWN")
     ehlo_reply      the reply to EHLO and HELO (e.g. "554 go away")
+    pipelining      true: the EHLO reply also lists PIPELINING (RFC 2920);
+                    read at EHLO: what the client was told holds for the
+                    session
     silent          true: accept the connection and never say a word (no
                     greeting, no reply), until the client closes it
+
+PIPELINING, as seen from here (lines of connections.log):
+    "<n> PIPELINED yes|no <lines>"   with PIPELINING offered, once per MAIL:
+                    up to 1.5 s before answering MAIL the server waits for
+                    a "DATA" line in its input buffer; "yes" when it came
+                    (the client sent MAIL..DATA without waiting for a
+                    reply), "no" when not; <lines>: the complete command
+                    lines then waiting behind MAIL
+    "<n> EARLY <COMMAND> <bytes>"    bytes the client had already sent
+                    when the server was about to answer COMMAND: it did not
+                    wait for the reply where it must.  Without PIPELINING:
+                    EHLO, HELO, MAIL, RCPT, DATA (the 354: the body came
+                    before it), DATA_END (the reply to the final "."), RSET,
+                    NOOP.  With PIPELINING only the commands that must end
+                    a group (RFC 2920 3.1): EHLO, HELO, DATA, NOOP.
 
 Listens on loopback only.  Stopped with SIGTERM by its PID.
 """
@@ -62,6 +89,15 @@ import types
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+# How long MAIL waits for the rest of a pipelined group (see PIPELINED).
+PIPELINED_WAIT = 1.5
+# The replies before which the client must have sent nothing more (EARLY):
+# every one without PIPELINING; with it, those of the commands that must
+# end a group (RFC 2920 3.1).
+LOCKSTEP_REPLIES = {"EHLO", "HELO", "MAIL", "RCPT", "DATA", "DATA_END",
+                    "RSET", "NOOP"}
+GROUP_END_REPLIES = {"EHLO", "HELO", "DATA", "NOOP"}
 
 
 def write_atomic(path, data):
@@ -86,6 +122,7 @@ class State:
         self.nmsg = 0
         self.ndrop = 0
         self.ndelayed = 0
+        self.nfault = {}        # mode key: replies given (the *_first keys)
 
     def logline(self, text):
         self.log.write(text + "\n")
@@ -103,19 +140,27 @@ class Handler:
     def __init__(self, state):
         self.state = state
 
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        # With this hook aiosmtpd leaves the session's name to it.
+        session.host_name = hostname
+        if server.pipelining_offered:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
-        mode = server.mode
-        reply = mode.get("rcpt_reply")
-        match = mode.get("rcpt_match")
-        if reply and (match is None or address in match):
-            return reply
+        match = server.mode.get("rcpt_match")
+        if match is None or address in match:
+            reply = server.fault("rcpt_reply")
+            if reply:
+                return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_MAIL(self, server, session, envelope, address,
                           mail_options):
-        reply = server.mode.get("mail_reply")
+        reply = server.fault("mail_reply")
         if reply:
             return reply
         envelope.mail_from = address
@@ -123,6 +168,7 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        server.reply_for = "DATA_END"
         mode = server.mode
         first = mode.get("delay_first")
         if "DATA_END" in mode.get("delay_on", ["DATA_END"]) and (
@@ -176,8 +222,13 @@ class TestSMTP(SMTP):
     """aiosmtpd's SMTP, logging every command and reading the mode file."""
 
     state = None
+    reply_for = None            # the command whose reply comes next (EARLY)
+    pipelining_offered = False  # by the last EHLO
+    close_after = False         # close once this reply is out
+    closing = False             # our side ended: the client's bytes dropped
 
     def connection_made(self, transport):
+        self.pipelining_offered = False     # again after STARTTLS
         if self.transport is None:      # not the STARTTLS re-entry
             self.state.nconn += 1
             self.conn_id = self.state.nconn
@@ -191,6 +242,8 @@ class TestSMTP(SMTP):
         super().connection_made(transport)
 
     def data_received(self, data):
+        if self.closing:
+            return
         if getattr(self, "_silent_transport", None) is None:
             super().data_received(data)
 
@@ -214,28 +267,100 @@ class TestSMTP(SMTP):
         t = self.transport
         return t is not None and t.get_extra_info("ssl_object") is not None
 
+    def fault(self, key):
+        """The mode's reply for key ("mail_reply", ...), or None once its
+        "<key>_first" replies are given; arms close_after_reply."""
+        reply = self.mode.get(key)
+        if not reply:
+            return None
+        first = self.mode.get(key + "_first")
+        if first is not None:
+            given = self.state.nfault.get(key, 0)
+            if given >= first:
+                return None
+            self.state.nfault[key] = given + 1
+        if self.mode.get("close_after_reply"):
+            self.close_after = True
+        return reply
+
+    def waiting(self):
+        """The bytes the client sent that no command has read yet."""
+        return bytes(self._reader._buffer)
+
+    async def _note_pipelined(self):
+        """PIPELINED: did the client send DATA along with this MAIL?"""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PIPELINED_WAIT
+        while True:
+            waiting = self.waiting()
+            found = b"\nDATA\r\n" in b"\n" + waiting.upper()
+            if found or loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.005)
+        self.state.logline("%d PIPELINED %s %d" % (
+            self.conn_id, "yes" if found else "no", waiting.count(b"\n")))
+
+    async def _note_early(self):
+        """EARLY: the client sent more before the reply it had to wait
+        for."""
+        command, self.reply_for = self.reply_for, None
+        watched = (GROUP_END_REPLIES if self.pipelining_offered
+                   else LOCKSTEP_REPLIES)
+        if command not in watched:
+            return
+        # Twice: the first turn of the loop reads what the kernel holds,
+        # the second hands it to the reader.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        n = len(self._reader._buffer)
+        if n:
+            self.state.logline("%d EARLY %s %d" % (self.conn_id, command, n))
+
+    async def push(self, status):
+        await self._note_early()
+        await super().push(status)
+        if self.close_after:
+            self.close_after = False
+            self.closing = True
+            self.state.logline("%d SHUTDOWN" % self.conn_id)
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            else:
+                self.transport.close()
+            # Until the client closes (eof_received cancels this) or the
+            # idle timeout.
+            await asyncio.sleep(3600)
+
     async def _before(self, command, arg):
-        """Logs the command and applies the mode's delay to it."""
+        """Logs the command, notes PIPELINED and applies the mode's delay
+        to it."""
         self.mode = self.state.mode()
+        self.reply_for = command
         shown = arg or ""
         if command == "AUTH":
             shown = shown.split(" ")[0]     # the mechanism, never the data
         self.state.logline("%d %s %s %s" % (
             self.conn_id, "TLS" if self.is_tls() else "PLAIN", command,
             shown))
+        if command == "MAIL" and self.pipelining_offered:
+            await self._note_pipelined()
         if command in self.mode.get("delay_on", ["DATA_END"]):
             await asyncio.sleep(float(self.mode.get("delay", 0)))
 
     async def smtp_EHLO(self, arg):
         await self._before("EHLO", arg)
+        self.pipelining_offered = False
         reply = self.mode.get("ehlo_reply")
         if reply:
             await self.push(reply)
             return
+        self.pipelining_offered = bool(self.mode.get("pipelining")) and \
+            bool(arg)
         await super().smtp_EHLO(arg)
 
     async def smtp_HELO(self, arg):
         await self._before("HELO", arg)
+        self.pipelining_offered = False
         reply = self.mode.get("ehlo_reply")
         if reply:
             await self.push(reply)
@@ -260,7 +385,7 @@ class TestSMTP(SMTP):
 
     async def smtp_DATA(self, arg):
         await self._before("DATA", arg)
-        reply = self.mode.get("data_cmd_reply")
+        reply = self.fault("data_cmd_reply")
         if reply:
             await self.push(reply)
             return
