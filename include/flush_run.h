@@ -57,6 +57,8 @@ struct flush_ctx {
 	struct smtp_options		 so;		/* smtp's options */
 	int				 on_fallback;	/* smtp is [smtp]
 							   fallback_url's */
+	int				 unpaused;	/* the pause is
+							   cleared */
 	char				 now[TIME_DB_LEN];
 	size_t				 index, total;
 	struct flush_done		 done[FLUSH_BATCH_MAX];

@@ -66,12 +66,16 @@ flush_pause_get(struct db *db, struct state_pause *p)
 	buf_release(&err);
 }
 
-/* The server answered: whatever paused the queue is over. */
+/* The server answered: whatever paused the queue is over (said once a
+ * run: a write per message would cost its locks each time). */
 static void
 flush_unpause(struct flush_ctx *f)
 {
 	struct buf err;
 
+	if (f->unpaused)
+		return;
+	f->unpaused = 1;
 	buf_init(&err, FLUSH_ERR_MAX);
 	if (state_pause_clear(&f->db, &err) != DB_OK)
 		log_warnx("%s", err.data);
@@ -127,9 +131,24 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 {
 	sqlite3_stmt *st = NULL;
 	enum db_status s;
+	int rc;
 
 	if (env->occurrence == NULL || env->report_id <= 0)
 		return DB_OK;
+	/* send recorded it when it spooled the message, most often: a read
+	 * finds it without the write transaction (and its locks) of an
+	 * INSERT that would change nothing.  Any doubt: the INSERT. */
+	if (db_prepare(&f->db, "SELECT 1 FROM state.occurrences WHERE "
+	    "report_id = ?1 AND scheduled_at = ?2", &st, err) == DB_OK) {
+		sqlite3_bind_int64(st, 1, env->report_id);
+		db_bind_text(st, 2, env->occurrence);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (rc == SQLITE_ROW)
+			return DB_OK;
+	}
+	buf_reset(err);
 	if ((s = db_prepare(&f->db, "INSERT OR IGNORE INTO state.occurrences "
 	    "(report_id, scheduled_at, message_id, spool_name, spooled_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)", &st, err)) != DB_OK)

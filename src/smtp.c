@@ -403,9 +403,10 @@ fail:
 }
 
 /*
- * Lets the connection go.  One that is out of step is shut down first, so
- * that the QUIT libcurl says when it closes the connection fails at once
- * instead of waiting for a server that may never answer.
+ * Lets the connection go: QUIT when the dialogue is in step, then the
+ * socket is shut down, so that the QUIT libcurl may say when it closes the
+ * connection fails at once instead of waiting for a server that may never
+ * answer.
  */
 static void
 smtp_session_close(struct smtp_session *s)
@@ -417,8 +418,16 @@ smtp_session_close(struct smtp_session *s)
 	if (s->ahead != NULL)
 		s->wire.broken = 1;
 	s->ahead = NULL;
-	if (s->wire.broken)
-		os_sock_shutdown((intptr_t)s->wire.sock);
+	/* In step, the dialogue ends as RFC 5321 wants it: QUIT, 221. */
+	if (!s->wire.broken && smtp_wire_command(&s->wire, "QUIT") == 0 &&
+	    smtp_wire_flush(&s->wire) == 0) {
+		struct buf reply;
+
+		buf_init(&reply, 512);
+		(void)smtp_wire_reply(&s->wire, &reply);
+		buf_release(&reply);
+	}
+	os_sock_shutdown((intptr_t)s->wire.sock);
 	smtp_wire_release(&s->wire);
 	s->connected = 0;
 }

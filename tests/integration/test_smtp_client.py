@@ -138,6 +138,7 @@ def test_two_messages_one_connection(smtp_server, tmp_path):
     assert srv.connection_count() == 1
     assert len(srv.commands("EHLO")) == 1
     assert len(srv.commands("MAIL")) == 3
+    assert len(srv.commands("QUIT")) == 1     # the dialogue ends in step
 
 
 # --- refusals and faults ----------------------------------------------------
