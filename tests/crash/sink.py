@@ -1,5 +1,7 @@
 """A minimal SMTP server on loopback for the crash explorer, in a thread of
-the explorer itself: plain SMTP, no TLS, no AUTH.
+the explorer itself: plain SMTP, no TLS, no AUTH; PIPELINING offered, as
+the relays flush meets do (its commands are read in order from a buffered
+stream), so the states explored are those of a pipelined flush.
 
 It accepts every message but those with a recipient in `refuse`, which
 get a 554 after the body (moved to failed/ by flush); a recipient in
@@ -33,7 +35,7 @@ class _Handler(socketserver.StreamRequestHandler):
             cmd = line.decode("latin-1").rstrip("\r\n")
             verb = cmd.split(" ", 1)[0].upper()
             if verb in ("EHLO", "HELO"):
-                self.reply("250-crashsink\r\n250 8BITMIME")
+                self.reply("250-crashsink\r\n250-PIPELINING\r\n250 8BITMIME")
             elif verb == "MAIL":
                 mail_from = cmd[10:].split(">")[0].lstrip("<")
                 rcpts = []
