@@ -15,6 +15,9 @@ throw-away PKI made with the openssl command-line tool.
         srv.commands("MAIL")   # the logged lines of one command verb
         srv.pipelined()    # ["yes"|"no"] per MAIL, with pipelining=True
         srv.early()        # "<n> EARLY <COMMAND> <bytes>" lines
+        srv.ahead()        # ["yes"|"no"] per final "." received, with
+                           # pipelining=True: the next envelope came along
+        srv.bodies()       # [(conn, bytes)] per final "." received
         srv.set_mode(drop_after_data=True)   # replaces the whole mode
         srv.stop()         # also done at teardown
 
@@ -234,6 +237,30 @@ class SmtpServer:
         """Per MAIL, with PIPELINING offered: the command lines the client
         had sent after MAIL by the time it was answered."""
         return [int(f[3]) for f in self._pipelined_lines()]
+
+    def _ahead_lines(self):
+        return [l.split(" ") for l in self.connections()
+                if l.split(" ")[1:2] == ["AHEAD"]]
+
+    def ahead(self):
+        """Per final "." received, with PIPELINING offered (before any
+        delay, drop or reply): "yes" when the next message's MAIL had
+        already come behind the ".", without waiting for its reply
+        (RFC 2920 3.1), else "no"."""
+        return [f[2] for f in self._ahead_lines()]
+
+    def lines_ahead(self):
+        """Per final "." received, with PIPELINING offered: the command
+        lines the client had sent behind the "." by then."""
+        return [int(f[3]) for f in self._ahead_lines()]
+
+    def bodies(self):
+        """[(connection number, bytes)] per final "." the server received,
+        whatever it then did (a DATA answered 354 without one: the client
+        closed the connection inside the data)."""
+        return [(int(f[0]), int(f[2])) for f in
+                (l.split(" ") for l in self.connections())
+                if f[1:2] == ["BODY"]]
 
     def early(self):
         """The "<n> EARLY <COMMAND> <bytes>" lines: the client sent more

@@ -32,6 +32,10 @@ MODE KEYS (all optional; absent means "accept"):
     mail_reply      the reply to MAIL FROM
     data_cmd_reply  the reply to the DATA command itself (before 354)
     data_reply      the reply after the message body (not recorded unless 2xx)
+    data_reply_first
+                    N: give data_reply only to the first N messages whose
+                    body came in (this server's life); the later ones are
+                    accepted
     drop_after_data true: close the connection once the body is in, before
                     any reply (the message is not recorded); a number N:
                     only for the first N messages of this server's life
@@ -46,10 +50,11 @@ MODE KEYS (all optional; absent means "accept"):
                     applies to in this server's life (for RCPT: the
                     matching addresses); the later ones are accepted
     close_after_reply
-                    true: after a reply of mail_reply, rcpt_reply or
-                    data_cmd_reply, close the connection as a server does
-                    after a 421: end our side (FIN), discard what the
-                    client still sends, until it closes ("<n> SHUTDOWN")
+                    true: after a reply of mail_reply, rcpt_reply,
+                    data_cmd_reply or data_reply, close the connection as
+                    a server does after a 421: end our side (FIN), discard
+                    what the client still sends, until it closes
+                    ("<n> SHUTDOWN")
     ehlo_reply      the reply to EHLO and HELO (e.g. "554 go away")
     pipelining      true: the EHLO reply also lists PIPELINING (RFC 2920);
                     read at EHLO: what the client was told holds for the
@@ -64,6 +69,14 @@ PIPELINING, as seen from here (lines of connections.log):
                     (the client sent MAIL..DATA without waiting for a
                     reply), "no" when not; <lines>: the complete command
                     lines then waiting behind MAIL
+    "<n> AHEAD yes|no <lines>"       with PIPELINING offered, once per
+                    final "." received, before any delay, drop or reply
+                    to it: "yes" when a complete MAIL line was already
+                    waiting in the input buffer (the client sent the next
+                    message's envelope behind this one's end of data,
+                    RFC 2920 3.1), "no" when none came within AHEAD_WAIT;
+                    <lines>: the complete command lines then waiting
+                    (MAIL, RCPTs, DATA)
     "<n> EARLY <COMMAND> <bytes>"    bytes the client had already sent
                     when the server was about to answer COMMAND: it did not
                     wait for the reply where it must.  Without PIPELINING:
@@ -71,6 +84,11 @@ PIPELINING, as seen from here (lines of connections.log):
                     before it), DATA_END (the reply to the final "."), RSET,
                     NOOP.  With PIPELINING only the commands that must end
                     a group (RFC 2920 3.1): EHLO, HELO, DATA, NOOP.
+
+"<n> BODY <bytes>"  the final "." is in: the message's <bytes> (dot-
+                    unstuffed) arrived, before any delay, drop or reply.
+                    A DATA that got its 354 but no BODY line: the client
+                    closed the connection without ending the data.
 
 Listens on loopback only.  Stopped with SIGTERM by its PID.
 """
@@ -92,6 +110,9 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 # How long MAIL waits for the rest of a pipelined group (see PIPELINED).
 PIPELINED_WAIT = 1.5
+# How long, a final "." read, the server looks for the next envelope
+# (AHEAD): it comes in the same write as the ".", so at once if at all.
+AHEAD_WAIT = 0.3
 # The replies before which the client must have sent nothing more (EARLY):
 # every one without PIPELINING; with it, those of the commands that must
 # end a group (RFC 2920 3.1).
@@ -169,6 +190,10 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         server.reply_for = "DATA_END"
+        server.state.logline("%d BODY %d" % (
+            server.conn_id, len(envelope.original_content)))
+        if server.pipelining_offered:
+            await server._note_ahead()
         mode = server.mode
         first = mode.get("delay_first")
         if "DATA_END" in mode.get("delay_on", ["DATA_END"]) and (
@@ -181,7 +206,7 @@ class Handler:
             server.state.logline("%d DROP" % server.conn_id)
             server.transport.abort()
             await asyncio.sleep(3600)   # cancelled by connection_lost
-        reply = mode.get("data_reply")
+        reply = server.fault("data_reply")
         if reply and not reply.startswith("2"):
             return reply
         st = self.state
@@ -299,6 +324,19 @@ class TestSMTP(SMTP):
             await asyncio.sleep(0.005)
         self.state.logline("%d PIPELINED %s %d" % (
             self.conn_id, "yes" if found else "no", waiting.count(b"\n")))
+
+    async def _note_ahead(self):
+        """AHEAD: did the next envelope come behind the final "."?"""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + AHEAD_WAIT
+        while True:
+            lines = self.waiting().split(b"\n")[:-1]     # complete ones
+            found = any(l.upper().startswith(b"MAIL ") for l in lines)
+            if found or loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.005)
+        self.state.logline("%d AHEAD %s %d" % (
+            self.conn_id, "yes" if found else "no", len(lines)))
 
     async def _note_early(self):
         """EARLY: the client sent more before the reply it had to wait
