@@ -8,6 +8,7 @@
  * read) are the whole bookkeeping, pipelined or not.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +131,16 @@ smtp_txn_reply(struct smtp_txn *t, size_t i, int code)
 	    t->text.data);
 }
 
+/* Gives the connection up; the server drops the transaction with it. */
+static void
+smtp_txn_abandon(struct smtp_txn *t, const char *why)
+{
+	if (!t->w->broken) {
+		t->w->broken = 1;
+		snprintf(t->w->why, sizeof(t->w->why), "%s", why);
+	}
+}
+
 /*
  * MAIL, RCPT, DATA: sends and reads until every command sent has its
  * reply and either DATA is answered or the outcome is known.
@@ -160,24 +171,11 @@ smtp_txn_envelope(struct smtp_txn *t)
 			if ((code = smtp_wire_reply(w, &t->text)) == -1)
 				return;
 			if (smtp_txn_reply(t, t->nreplied, code) == -1) {
-				t->stop = 1;
-				w->broken = 1;
-				snprintf(w->why, sizeof(w->why),
-				    "out of memory");
+				smtp_txn_abandon(t, "out of memory");
 				return;
 			}
 			t->nreplied++;
 		}
-	}
-}
-
-/* Gives the connection up; the server drops the transaction with it. */
-static void
-smtp_txn_abandon(struct smtp_txn *t, const char *why)
-{
-	if (!t->w->broken) {
-		t->w->broken = 1;
-		snprintf(t->w->why, sizeof(t->w->why), "%s", why);
 	}
 }
 
