@@ -29,7 +29,7 @@ enum {
 	F_EASY_CLEANUP, F_EASY_SETOPT, F_EASY_GETINFO, F_EASY_PERFORM,
 	F_EASY_STRERROR, F_FREE, F_SLIST_APPEND, F_SLIST_FREE_ALL, F_URL,
 	F_URL_CLEANUP, F_URL_GET, F_URL_SET, F_EASY_SEND, F_EASY_RECV,
-	F_COUNT
+	F_EASY_DUPHANDLE, F_COUNT
 };
 
 static const char *const curl_dl_names[F_COUNT] = {
@@ -38,7 +38,7 @@ static const char *const curl_dl_names[F_COUNT] = {
 	"curl_easy_getinfo", "curl_easy_perform", "curl_easy_strerror",
 	"curl_free", "curl_slist_append", "curl_slist_free_all", "curl_url",
 	"curl_url_cleanup", "curl_url_get", "curl_url_set", "curl_easy_send",
-	"curl_easy_recv"
+	"curl_easy_recv", "curl_easy_duphandle"
 };
 
 static curl_dl_fn curl_dl_fns[F_COUNT];
@@ -88,6 +88,14 @@ curl_easy_init(void)
 	CURL *(*f)(void) = CURL_DL(CURL *(*)(void), F_EASY_INIT);
 
 	return f ? f() : NULL;
+}
+
+CURL *
+curl_easy_duphandle(CURL *h)
+{
+	CURL *(*f)(CURL *) = CURL_DL(CURL *(*)(CURL *), F_EASY_DUPHANDLE);
+
+	return f ? f(h) : NULL;
 }
 
 void

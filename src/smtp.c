@@ -59,6 +59,12 @@ struct smtp_session {
 	char			 errbuf[CURL_ERROR_SIZE];
 	long			 timeout_ms;	/* per reply, stalled write */
 	int			 connected;	/* wire holds a connection */
+	CURL			*conn;		/* its handle: a copy of curl
+						   (which holds the options),
+						   cleaned up with it, so
+						   that libcurl frees what it
+						   keeps of a handed-over
+						   connection */
 	struct smtp_caps	 caps;		/* what its last EHLO offered */
 	struct smtp_wire	 wire;		/* the message phase's I/O */
 	const struct smtp_mail	*ahead;		/* its envelope is on the
@@ -317,6 +323,8 @@ smtp_session_close(struct smtp_session *s)
 	}
 	os_sock_shutdown((intptr_t)s->wire.sock);
 	smtp_wire_release(&s->wire);
+	curl_easy_cleanup(s->conn);
+	s->conn = NULL;
 	s->connected = 0;
 }
 
@@ -354,7 +362,8 @@ smtp_session_reset(struct smtp_session *s, struct smtp_outcome *out,
  * out's code, reply, error and in_doubt.
  */
 static enum smtp_status
-smtp_classify(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
+smtp_classify(struct smtp_session *s, CURL *h, CURLcode rc,
+    struct smtp_outcome *out)
 {
 	struct smtp_dialogue *x = &s->d;
 	enum smtp_cmd cmd = x->cmd;
@@ -366,7 +375,7 @@ smtp_classify(struct smtp_session *s, CURLcode rc, struct smtp_outcome *out)
 	 * the transfer (a 4xx RCPT): it still holds the MAIL reply.  The code
 	 * seen by the header callback is the newest; libcurl's is the fallback.
 	 */
-	if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &info) !=
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &info) !=
 	    CURLE_OK)
 		info = 0;
 	(void)buf_puts(&out->reply, x->reply.data);
@@ -436,15 +445,15 @@ smtp_address_ok(const char *a, int empty_ok)
 
 /* The server the last transfer talked to, for the log's relay=. */
 static void
-smtp_note_relay(struct smtp_session *s)
+smtp_note_relay(struct smtp_session *s, CURL *h)
 {
 	char *ip = NULL;
 	long port = 0;
 
 	s->relay[0] = '\0';
-	if (curl_easy_getinfo(s->curl, CURLINFO_PRIMARY_IP, &ip) ==
+	if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) ==
 	    CURLE_OK && ip != NULL && *ip != '\0' &&
-	    curl_easy_getinfo(s->curl, CURLINFO_PRIMARY_PORT, &port) ==
+	    curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port) ==
 	    CURLE_OK)
 		snprintf(s->relay, sizeof(s->relay), "%s[%s]:%ld",
 		    s->host ? s->host : ip, ip, port);
@@ -468,25 +477,34 @@ smtp_session_connect(struct smtp_session *s, struct smtp_outcome *out)
 	enum smtp_status st;
 	CURLcode rc;
 
-	if (curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
+	if ((s->conn = curl_easy_duphandle(s->curl)) == NULL) {
+		(void)buf_puts(&out->error, "out of memory");
+		return SMTP_TEMPFAIL;
+	}
+	if (curl_easy_setopt(s->conn, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
 		(void)buf_puts(&out->error, "libcurl cannot hand over a "
 		    "connection");
-		return SMTP_CONFIG;
+		st = SMTP_CONFIG;
+		goto fail;
 	}
-	rc = curl_easy_perform(s->curl);
-	smtp_note_relay(s);
-	if (rc == CURLE_OK && (curl_easy_getinfo(s->curl,
+	rc = curl_easy_perform(s->conn);
+	smtp_note_relay(s, s->conn);
+	if (rc == CURLE_OK && (curl_easy_getinfo(s->conn,
 	    CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
 	    sock == CURL_SOCKET_BAD))
 		rc = CURLE_COULDNT_CONNECT;
-	if ((st = smtp_classify(s, rc, out)) != SMTP_OK)
-		return st;
-	smtp_wire_init(&s->wire, s->curl, sock, s->timeout_ms, s->d.verbose);
+	if ((st = smtp_classify(s, s->conn, rc, out)) != SMTP_OK)
+		goto fail;
+	smtp_wire_init(&s->wire, s->conn, sock, s->timeout_ms, s->d.verbose);
 	s->caps.pipelining = s->d.pipelining;
 	s->caps.size = s->d.size;
 	s->caps.smtputf8 = s->d.smtputf8;
 	s->connected = 1;
 	return SMTP_OK;
+fail:
+	curl_easy_cleanup(s->conn);
+	s->conn = NULL;
+	return st;
 }
 
 /*
@@ -617,7 +635,7 @@ smtp_probe(const struct smtp_options *o, struct smtp_probe *p)
 		goto out;
 	}
 	rc = curl_easy_perform(s->curl);
-	st = smtp_classify(s, rc, &p->outcome);
+	st = smtp_classify(s, s->curl, rc, &p->outcome);
 	p->tls = s->smtps || s->d.tls;
 	p->authenticated = s->d.authenticated;
 out:
