@@ -161,7 +161,7 @@ cmd_queue_writes(int argc, char **argv)
 static int
 queue_admin_run(struct app *app, int argc, char **argv)
 {
-	struct spool s = { -1, -1, -1, -1, NULL };
+	struct spool s = SPOOL_INIT;
 	struct db db = { 0 };
 	struct buf err;
 	char now[TIME_DB_LEN];
@@ -244,7 +244,7 @@ cmd_queue(struct app *app, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct queue_list q = { NULL, 0, 0 }, failed = { NULL, 0, 0 };
-	struct spool s = { -1, -1, -1, -1, NULL };
+	struct spool s = SPOOL_INIT;
 	struct db db = { 0 };
 	struct buf err;
 	time_t now = time(NULL);

@@ -376,7 +376,7 @@ sendmail_queue(struct app *app, const struct addr_list *from,
     const struct addr_list *rcpts, const char *message_id,
     const struct buf *msg, time_t now, char *name, struct buf *why)
 {
-	struct spool s = { -1, -1, -1, -1, NULL };
+	struct spool s = SPOOL_INIT;
 	struct spool_file f = { NULL, "", NULL };
 	struct spool_envelope env;
 	char created[TIME_DB_LEN], compact[17], **v = NULL;

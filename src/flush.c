@@ -533,7 +533,7 @@ out:
 time_t
 flush_next_try(const struct conf *conf)
 {
-	struct spool spool = { -1, -1, -1, -1, NULL };
+	struct spool spool = SPOOL_INIT;
 	struct queue_list q = { NULL, 0, 0 };
 	struct db db = { 0 };
 	struct state_pause pause;

@@ -165,7 +165,7 @@ static int
 health_spool(struct health_ctx *c, struct queue_list *q,
     struct queue_list *failed)
 {
-	struct spool s = { -1, -1, -1, -1, NULL };
+	struct spool s = SPOOL_INIT;
 	size_t i;
 	int rc = -1;
 

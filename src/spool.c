@@ -99,6 +99,9 @@ spool_open(struct spool *s, const char *dir, int create, struct buf *err)
 	int saved, made = 0;
 
 	s->dirfd = s->tmpfd = s->queuefd = s->failedfd = -1;
+	s->iobuf = NULL;
+	s->iobuf_lent = 0;
+	s->pid = (long)getpid();
 	if ((s->path = strdup(dir)) == NULL) {
 		buf_printf(err, "spool: out of memory");
 		return -1;
@@ -150,6 +153,9 @@ spool_close(struct spool *s)
 	}
 	free(s->path);
 	s->path = NULL;
+	free(s->iobuf);
+	s->iobuf = NULL;
+	s->iobuf_lent = 0;
 }
 
 int
@@ -202,6 +208,17 @@ spool_clean_tmp(struct spool *s, struct buf *err)
 	return n;
 }
 
+/* Gives f's buffer back to the spool, or frees it when it was f's own. */
+static void
+spool_file_iobuf_release(struct spool *s, struct spool_file *f)
+{
+	if (f->iobuf != NULL && f->iobuf == s->iobuf)
+		s->iobuf_lent = 0;
+	else
+		free(f->iobuf);
+	f->iobuf = NULL;
+}
+
 int
 spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 {
@@ -212,7 +229,7 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 	f->iobuf = NULL;
 	for (tries = 0; tries < 100; tries++) {
 		snprintf(f->tmpname, sizeof(f->tmpname), "%ld.%u",
-		    (long)getpid(), counter++);
+		    s->pid, counter++);
 		/* Read and written: spool_commit() reads the envelope's
 		 * first line back before it fills in the length. */
 		fd = os_openat(s->tmpfd, f->tmpname,
@@ -236,12 +253,18 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 		buf_printf(err, "spool: fdopen: %s", strerror(errno));
 		return -1;
 	}
-	/* Without it, stdio's own buffer: slower, as right. */
-	if ((f->iobuf = malloc(SPOOL_IOBUF)) != NULL &&
-	    setvbuf(f->fp, f->iobuf, _IOFBF, SPOOL_IOBUF) != 0) {
-		free(f->iobuf);
-		f->iobuf = NULL;
-	}
+	/* The spool's buffer, or one of the file's own when it is lent out;
+	 * without either, stdio's own buffer: slower, as right. */
+	if (s->iobuf == NULL)
+		s->iobuf = malloc(SPOOL_IOBUF);
+	if (s->iobuf != NULL && !s->iobuf_lent) {
+		f->iobuf = s->iobuf;
+		s->iobuf_lent = 1;
+	} else
+		f->iobuf = malloc(SPOOL_IOBUF);
+	if (f->iobuf != NULL &&
+	    setvbuf(f->fp, f->iobuf, _IOFBF, SPOOL_IOBUF) != 0)
+		spool_file_iobuf_release(s, f);
 	return 0;
 }
 
@@ -251,8 +274,7 @@ spool_file_discard(struct spool *s, struct spool_file *f)
 	if (f->fp)
 		fclose(f->fp);
 	f->fp = NULL;
-	free(f->iobuf);		/* after fclose, which may still use it */
-	f->iobuf = NULL;
+	spool_file_iobuf_release(s, f);	/* after fclose, which may use it */
 	if (f->tmpname[0])
 		os_unlinkat(s->tmpfd, f->tmpname);
 	f->tmpname[0] = '\0';

@@ -141,6 +141,56 @@ test_spool_commit_once_then_exists(void **state)
 	buf_release(&err);
 }
 
+/*
+ * The spool lends its one buffer to a file at a time: a second file
+ * written meanwhile has its own, and both come out whole; the next file
+ * has the spool's again.
+ */
+static void
+test_spool_two_files_at_once_each_whole(void **state)
+{
+	struct spool_file a, b, c;
+	struct spool s;
+	struct buf err;
+	char path[256], got[64];
+	FILE *fp;
+	int i, queued;
+
+	(void)state;
+	buf_init(&err, 4096);
+	open_spool(&s);
+	queued = count_entries("queue");
+	assert_int_equal(spool_file_create(&s, &a, &err), 0);
+	assert_int_equal(spool_file_create(&s, &b, &err), 0);
+	assert_non_null(a.iobuf);
+	assert_non_null(b.iobuf);
+	assert_ptr_not_equal(a.iobuf, b.iobuf);
+	for (i = 0; i < 3; i++) {
+		fputs("a-line\n", a.fp);
+		fputs("b-line\n", b.fp);
+	}
+	assert_int_equal(spool_commit(&s, &a, "ra", &err), SPOOL_COMMITTED);
+	assert_int_equal(spool_file_create(&s, &c, &err), 0);
+	assert_ptr_equal(c.iobuf, s.iobuf);	/* given back, lent again */
+	fputs("c-line\n", c.fp);
+	assert_int_equal(spool_commit(&s, &b, "rb", &err), SPOOL_COMMITTED);
+	spool_file_discard(&s, &c);
+	assert_int_equal(count_entries("tmp"), 0);
+	assert_int_equal(count_entries("queue"), queued + 2);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/spool/queue/r%c", root,
+		    "ab"[i]);
+		fp = fopen(path, "r");
+		assert_non_null(fp);
+		got[fread(got, 1, sizeof(got) - 1, fp)] = '\0';
+		fclose(fp);
+		assert_string_equal(got, i ? "b-line\nb-line\nb-line\n" :
+		    "a-line\na-line\na-line\n");
+	}
+	spool_close(&s);
+	buf_release(&err);
+}
+
 static void
 test_spool_read_envelope_refuses_bad_files(void **state)
 {
@@ -267,8 +317,7 @@ test_spool_lock_is_exclusive_and_tmp_cleaned(void **state)
 	/* A crashed writer leaves its temporary; the next run removes it. */
 	assert_int_equal(spool_file_create(&s, &f, &err), 0);
 	fputs("partial", f.fp);
-	fclose(f.fp);
-	free(f.iobuf);		/* the writer's, gone with it */
+	fclose(f.fp);		/* its buffer is the spool's: spool_close frees it */
 	assert_int_equal(count_entries("tmp"), 1);
 	assert_int_equal(spool_clean_tmp(&s, &err), 1);
 	assert_int_equal(count_entries("tmp"), 0);
@@ -283,6 +332,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spool_open_creates_private_directories),
 		cmocka_unit_test(test_spool_commit_once_then_exists),
+		cmocka_unit_test(test_spool_two_files_at_once_each_whole),
 		cmocka_unit_test(test_spool_read_envelope_refuses_bad_files),
 		cmocka_unit_test(
 		    test_spool_read_envelope_refuses_a_truncated_message),
