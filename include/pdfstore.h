@@ -25,13 +25,25 @@ enum pdfstore_status {
 };
 
 /*
- * Opens the stored PDF `pdf_path` of the PDF directory `dir` for reading,
+ * The PDF directory of a run of lookups: dir as configured, and resolved
+ * (every symbolic link followed) at the first lookup, once for the run.
+ */
+struct pdfstore {
+	const char	*dir;
+	char		*root;		/* NULL until resolved */
+};
+
+void	pdfstore_init(struct pdfstore *p, const char *dir);
+void	pdfstore_release(struct pdfstore *p);
+
+/*
+ * Opens the stored PDF `pdf_path` of the PDF directory p for reading,
  * checked as above and no larger than max_bytes.  On PDFSTORE_OK, *fd is
  * the open file (caller closes) positioned at 0 and *st what it was when
  * opened (its size and mtime: mime_base64_write holds it to them until
  * it is read); otherwise err says why.
  */
-enum pdfstore_status pdfstore_open(const char *dir, const char *pdf_path,
+enum pdfstore_status pdfstore_open(struct pdfstore *p, const char *pdf_path,
 	    off_t max_bytes, int *fd, struct stat *st, struct buf *err);
 
 /*

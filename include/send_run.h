@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "cron.h"
 #include "db.h"
+#include "pdfstore.h"
 #include "report.h"
 #include "send.h"
 #include "spool.h"
@@ -62,6 +63,7 @@ struct send_run {
 	struct send_result		*res;
 	struct db			 db;
 	struct spool			 spool;
+	struct pdfstore			 pdfs;	/* the stored PDFs */
 	struct addr_list		 from;
 	const char			*from_domain;
 	char				 now[TIME_DB_LEN];

@@ -50,11 +50,26 @@ pdfstore_is_pdf(int fd)
 	    memcmp(head, PDF_MAGIC, sizeof(head)) == 0;
 }
 
+void
+pdfstore_init(struct pdfstore *p, const char *dir)
+{
+	p->dir = dir;
+	p->root = NULL;
+}
+
+void
+pdfstore_release(struct pdfstore *p)
+{
+	free(p->root);
+	p->root = NULL;
+}
+
 enum pdfstore_status
-pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
+pdfstore_open(struct pdfstore *p, const char *pdf_path, off_t max_bytes,
     int *fd, struct stat *opened, struct buf *err)
 {
-	char *root = NULL, *real = NULL;
+	const char *dir = p->dir, *root;
+	char *real = NULL;
 	struct buf joined;
 	enum pdfstore_status s;
 	struct stat st;
@@ -78,12 +93,24 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 		s = PDFSTORE_REFUSED;
 		goto out;
 	}
-	if ((root = os_realpath(dir)) == NULL) {
+	/* Resolved once: a component of it is a readlink() each time. */
+	if (p->root == NULL && (p->root = os_realpath(dir)) == NULL) {
 		buf_printf(err, "PDF directory '%s': %s", dir,
 		    strerror(errno));
 		s = errno == ENOENT ? PDFSTORE_MISSING : PDFSTORE_IOERR;
 		goto out;
 	}
+	root = p->root;
+	/* A plain name: in the resolved directory, only its last component
+	 * could be a link, which O_NOFOLLOW refuses; it opens at once.  A
+	 * link, or any failure, takes the way of every other path below,
+	 * with its reasons. */
+	if (strpbrk(pdf_path, "/\\:") == NULL && strcmp(pdf_path, ".") != 0 &&
+	    buf_printf(&joined, "%s/%s", root, pdf_path) == 0 &&
+	    (f = os_open(joined.data, O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
+	    0)) != -1)
+		goto opened;
+	buf_reset(&joined);
 	if (pdf_path[0] == '/' ? buf_puts(&joined, pdf_path) :
 	    buf_printf(&joined, "%s/%s", root, pdf_path)) {
 		buf_printf(err, "pdf_path \"%.60s...\" is too long", pdf_path);
@@ -131,6 +158,7 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 		    PDFSTORE_REFUSED;
 		goto out;
 	}
+opened:
 	if (fstat(f, &st) == -1) {
 		buf_printf(err, "stored PDF \"%s\": %s", pdf_path,
 		    strerror(errno));
@@ -169,7 +197,6 @@ pdfstore_open(const char *dir, const char *pdf_path, off_t max_bytes,
 out:
 	if (f != -1)
 		close(f);
-	free(root);
 	free(real);
 	buf_release(&joined);
 	return s;

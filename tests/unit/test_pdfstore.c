@@ -102,6 +102,7 @@ static const struct path_case cases[] = {
 	{ "escape.pdf", PDFSTORE_REFUSED, "outside" },
 	{ "up/secret.pdf", PDFSTORE_REFUSED, "outside" },
 	{ "loop.pdf", PDFSTORE_REFUSED, NULL },
+	{ ".", PDFSTORE_REFUSED, "outside" },	/* the directory itself */
 	{ "sub", PDFSTORE_REFUSED, "not a regular file" },
 	{ "text.pdf", PDFSTORE_REFUSED, "not a PDF" },
 	{ "short.pdf", PDFSTORE_REFUSED, "not a PDF" },
@@ -110,15 +111,17 @@ static const struct path_case cases[] = {
 	{ "..foo.pdf", PDFSTORE_MISSING, NULL },	/* a name, not ".." */
 };
 
+/* Each case on a store of its own (shared == NULL), or all on one, as
+ * a run of send looks them up: the directory resolved once. */
 static void
-test_pdfstore_open_resolves_only_inside_the_directory(void **state)
+pdfstore_cases(struct pdfstore *shared)
 {
 	size_t i;
 
-	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct path_case *tc = &cases[i];
 		char path[512];
+		struct pdfstore own, *store = shared ? shared : &own;
 		struct buf err;
 		enum pdfstore_status s;
 		struct stat st;
@@ -130,7 +133,11 @@ test_pdfstore_open_resolves_only_inside_the_directory(void **state)
 		else
 			snprintf(path, sizeof(path), "%s", tc->pdf_path);
 		buf_init(&err, 4096);
-		s = pdfstore_open(pdfdir, path, 30, &fd, &st, &err);
+		if (shared == NULL)
+			pdfstore_init(store, pdfdir);
+		s = pdfstore_open(store, path, 30, &fd, &st, &err);
+		if (shared == NULL)
+			pdfstore_release(store);
 		if (s != tc->want)
 			fail_msg("case %zu \"%s\": status %d, want %d (%s)", i,
 			    tc->pdf_path, s, tc->want, err.data);
@@ -145,6 +152,20 @@ test_pdfstore_open_resolves_only_inside_the_directory(void **state)
 			    err.data);
 		buf_release(&err);
 	}
+}
+
+static void
+test_pdfstore_open_resolves_only_inside_the_directory(void **state)
+{
+	struct pdfstore store;
+
+	(void)state;
+	pdfstore_cases(NULL);
+	pdfstore_init(&store, pdfdir);
+	pdfstore_cases(&store);
+	assert_non_null(store.root);
+	pdfstore_release(&store);
+	assert_null(store.root);
 }
 
 static void
