@@ -39,8 +39,11 @@ enum db_flags {
 	DB_STATE_ONLY = 1 << 3,	/* with DB_STATE: main is an empty database
 				   in memory, for the commands that need no
 				   reports (flush, queue, status) */
-	DB_CREATE_TABLE = 1 << 4 /* with DB_CREATE: create the reports table
-				   in a file that holds other tables */
+	DB_CREATE_TABLE = 1 << 4, /* with DB_CREATE: create the reports
+				   table in a file that holds other tables */
+	DB_READING = 1 << 5	/* return in the read transaction the checks
+				   ran in (db_read_begin), for the caller's
+				   reads; writes first end it */
 };
 
 #define DB_STATE_FILE	"state.db"	/* in the spool directory */
@@ -59,6 +62,7 @@ struct db {
 	unsigned	 columns;
 	unsigned	 notnull;
 	int		 has_view;	/* temp.reports made (table_view()) */
+	int		 reading;	/* in db_read_begin's transaction */
 	/* The reports file's path, and the identity ("dev:ino") of the
 	 * file last written, as the state database recorded it. */
 	char		 reports_path[4096];
@@ -118,6 +122,18 @@ enum db_status	db_exec(struct db *db, const char *sql, struct buf *err);
  * COMMIT or ROLLBACK (db_exec).  DB_OK, DB_TEMPFAIL, DB_ERROR.
  */
 enum db_status	db_begin(struct db *db, struct buf *err);
+
+/*
+ * A run of reads in one transaction: each database is locked once, when
+ * first read, and the statements see one state of it, instead of taking
+ * and dropping the lock (and checking for a hot journal) statement by
+ * statement.  Writes do not belong in it: db_begin ends it first, and
+ * any other write must come after db_read_end.  Both do nothing when
+ * there is nothing to do; db_read_begin does nothing inside another
+ * transaction.
+ */
+void		db_read_begin(struct db *db);
+void		db_read_end(struct db *db);
 
 /*
  * Steps st once (an INSERT, an UPDATE...) and finalizes it.  DB_OK, or

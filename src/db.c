@@ -147,9 +147,32 @@ db_step_once(struct db *db, sqlite3_stmt *st, const char *what,
 	return s;
 }
 
+void
+db_read_begin(struct db *db)
+{
+	if (db->h == NULL || db->reading || !sqlite3_get_autocommit(db->h))
+		return;
+	/* Should it fail, each statement reads on its own, as before. */
+	db->reading = sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+}
+
+void
+db_read_end(struct db *db)
+{
+	if (!db->reading)
+		return;
+	db->reading = 0;
+	/* Nothing was written: COMMIT only lets the locks go. */
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
+	    !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
 enum db_status
 db_begin(struct db *db, struct buf *err)
 {
+	db_read_end(db);
 	/*
 	 * Deferred: each database joins the transaction when it is first
 	 * written.  BEGIN IMMEDIATE would take both the reports and the
@@ -244,6 +267,28 @@ db_uri(struct buf *b, const char *path, const char *query)
 }
 
 /*
+ * SQLite's memory set-up, once, before its first connection.  Each
+ * attached file would otherwise take a bulk of 20 pages of cache up
+ * front and write into every one to chain them: page faults for nothing
+ * in a run that reads a handful of pages (an idle tick: 150 faults, 113
+ * without).  Pages now come one at a time, as used.  (A smaller lookaside
+ * than the default was tried too: more calls to malloc, and with musl's
+ * more mmap and munmap, cost more than its faults.)
+ */
+static void
+db_configure(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	/* SQLITE_MISUSE when SQLite is already initialised: it then keeps
+	 * its default, which is correct, only slower here. */
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
+/*
  * Opens path as db->h, read-only, read-write or creating it per flags;
  * immutable: read-only and deaf to any journal beside the file (one that
  * belongs to the file the sync job replaced).
@@ -276,6 +321,7 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 		buf_release(&uri);
 		return DB_ERROR;
 	}
+	db_configure();
 	rc = sqlite3_open_v2(uri.data, &db->h, oflags, NULL);
 	buf_release(&uri);
 	if (rc != SQLITE_OK) {
@@ -300,6 +346,23 @@ db_open_file(struct db *db, const char *path, int flags, int immutable,
 	return DB_OK;
 }
 
+/* Is schema's journal mode "delete" (the rollback journal we use)? */
+static int
+db_journal_is_delete(struct db *db, const char *schema)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	int yes = 0;
+
+	snprintf(sql, sizeof(sql), "PRAGMA %s.journal_mode", schema);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		yes = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "delete") == 0;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 /*
  * Makes the reports database usable: tells whether the file is ours,
  * creates or migrates it when it is (or, with DB_CREATE, when it is new or
@@ -315,6 +378,7 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 	enum db_status s;
 
 	snprintf(db->table, sizeof(db->table), "%s", conf->table);
+	db_read_begin(db);
 	if ((s = db_query_int(db, "PRAGMA main.application_id", &app_id,
 	    err)) != DB_OK ||
 	    (s = db_query_int(db, "SELECT count(*) FROM main.sqlite_master",
@@ -358,6 +422,7 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA main.application_id "
 		    "= %d", DB_APPLICATION_ID);
+		db_read_end(db);	/* a write, committed at once */
 		if ((s = db_exec(db, pragma, err)) != DB_OK)
 			goto fail;
 		db->ours = 1;
@@ -369,8 +434,12 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 		 * file stands there (db_guard_journal).  Files of earlier
 		 * versions leave WAL once no other connection holds them.
 		 */
-		sqlite3_exec(db->h, "PRAGMA main.journal_mode = DELETE", NULL,
-		    NULL, NULL);
+		if (!db_journal_is_delete(db, "main")) {
+			/* Out of WAL only outside a transaction. */
+			db_read_end(db);
+			sqlite3_exec(db->h, "PRAGMA main.journal_mode = DELETE",
+			    NULL, NULL, NULL);
+		}
 		if ((s = db_migrate(db, "reports", reports_migrations,
 		    reports_migrations_count, err)) != DB_OK)
 			goto fail;
@@ -379,14 +448,18 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 
 			snprintf(pragma, sizeof(pragma), "PRAGMA "
 			    "main.application_id = %d", DB_APPLICATION_ID);
+			db_read_end(db);
 			if ((s = db_exec(db, pragma, err)) != DB_OK)
 				goto fail;
 		}
 		/* Reports can be lost to a power cut only back to the last
-		 * checkpoint; the state database repairs them (see send.c). */
+		 * checkpoint; the state database repairs them (see send.c).
+		 * A safety level is set outside a transaction only. */
+		db_read_end(db);
 		if ((s = db_exec(db, "PRAGMA main.synchronous = NORMAL",
 		    err)) != DB_OK)
 			goto fail;
+		db_read_begin(db);
 	} else if (!has_table && (flags & DB_CREATE_TABLE)) {
 		/* Told to: the table and its index, nothing else of ours. */
 		if ((s = db_run_migrations(db, "reports", reports_migrations,
@@ -519,29 +592,30 @@ db_ready_state(struct db *db, const char *path, int flags, long busy_ms,
 	    DB_OK)
 		return s;
 	if (!(flags & DB_READONLY)) {
+		/* A safety level is set outside a transaction only. */
+		if ((s = db_exec(db, "PRAGMA state.synchronous = EXTRA", err)) !=
+		    DB_OK)
+			return s;
+		/* The checks below, and the reports file's, read in one go. */
+		db_read_begin(db);
 		if (db_query_int(db, "PRAGMA state.user_version", &version,
 		    err) != DB_OK)
 			version = -1;
-		if (sqlite3_prepare_v2(db->h, "PRAGMA state.journal_mode", -1,
-		    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_text(st, 0))
-			journal = strcmp((const char *)sqlite3_column_text(st,
-			    0), "delete") == 0;
-		sqlite3_finalize(st);
-		st = NULL;
+		journal = db_journal_is_delete(db, "state");
 		if (version != (int)state_migrations_count || !journal) {
+			db_read_end(db);
 			db_exec(db, "DETACH DATABASE state", err);
 			db->has_state = 0;
 			buf_reset(err);
 			if ((s = db_prepare_state(path, busy_ms, 1,
 			    db->reports_ident, sizeof(db->reports_ident),
 			    err)) != DB_OK ||
-			    (s = db_attach_state(db, path, 0, err)) != DB_OK)
+			    (s = db_attach_state(db, path, 0, err)) != DB_OK ||
+			    (s = db_exec(db, "PRAGMA state.synchronous = EXTRA",
+			    err)) != DB_OK)
 				return s;
+			db_read_begin(db);
 		}
-		if ((s = db_exec(db, "PRAGMA state.synchronous = EXTRA", err)) !=
-		    DB_OK)
-			return s;
 		/* SQLite opens a file it may not write read-only, silently:
 		 * say so now, not at the first write. */
 		if (sqlite3_db_readonly(db->h, "state") == 1) {
@@ -551,6 +625,7 @@ db_ready_state(struct db *db, const char *path, int flags, long busy_ms,
 			return DB_ERROR;
 		}
 	}
+	db_read_begin(db);	/* read-only: it starts here */
 	/* Nothing to read is no reason to fail: the guard then does not
 	 * act, as before there was one. */
 	if (sqlite3_prepare_v2(db->h, "SELECT value FROM state.meta WHERE "
@@ -598,10 +673,15 @@ db_open(struct db *db, const struct conf *conf, int flags, struct buf *err)
 	if (state && (s = db_ready_state(db, state_path.data, flags,
 	    conf->busy_timeout_ms, err)) != DB_OK)
 		goto fail;
-	if (flags & DB_STATE_ONLY)
+	if (flags & DB_STATE_ONLY) {
+		if (!(flags & DB_READING))
+			db_read_end(db);
 		goto out;
+	}
 	if ((s = db_prepare_reports(db, conf, flags, err)) != DB_OK)
 		goto fail;
+	if (!(flags & DB_READING))
+		db_read_end(db);
 	goto out;
 fail:
 	db_close(db);
@@ -614,6 +694,7 @@ void
 db_close(struct db *db)
 {
 	if (db->h) {
+		db_read_end(db);
 		/* Statements are finalized where prepared; close must work. */
 		if (sqlite3_close(db->h) != SQLITE_OK)
 			log_warnx("database: close: %s", sqlite3_errmsg(db->h));
@@ -621,4 +702,5 @@ db_close(struct db *db)
 	db->h = NULL;
 	db->has_state = 0;
 	db->ours = 0;
+	db->reading = 0;
 }

@@ -132,6 +132,7 @@ db_reports_begin(struct db *db, struct buf *err)
 	enum db_status s;
 	int moved = 0;
 
+	db_read_end(db);	/* the write below is durable on its own */
 	/*
 	 * Crash ordering: the identity of the file is durable in the state
 	 * database before this write can leave a journal beside the file.

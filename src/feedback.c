@@ -388,6 +388,10 @@ feedback_deliver(struct db *db, struct spool *spool, const struct conf *conf,
 		goto out;	/* nothing was ever spooled */
 	if ((s = feedback_pending(db, &items, &n, err)) != DB_OK)
 		goto out;
+	/* Each write below is durable before the next step: none may wait
+	 * for the end of the caller's reads. */
+	if (n > 0)
+		db_read_end(db);
 	for (i = 0; i < n; i++) {
 		struct feedback_item *it = &items[i];
 

@@ -21,7 +21,9 @@
 
 /* A word longer than this is not folded but encoded (998 minus margin). */
 #define MIME_WORD_PLAIN_MAX	900
-#define MIME_B64_CHUNK		(57 * 128)	/* bytes read at a time */
+/* Bytes read at a time: a 50 KB PDF in one read() (and the one that
+ * says it ended), not seven. */
+#define MIME_B64_CHUNK		(57 * 1024)
 
 static const char mime_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -508,7 +510,7 @@ mime_base64_write(FILE *out, int fd, const struct stat *opened,
 
 	/* Not a file (a pipe), or not open: nothing to hold it to; read()
 	 * says what is wrong with it. */
-	if (fstat(fd, &before) == -1 ||
+	if ((opened == NULL && fstat(fd, &before) == -1) ||
 	    (start = lseek(fd, 0, SEEK_CUR)) == -1) {
 		before.st_mode = 0;
 		start = 0;

@@ -318,7 +318,7 @@ report_update(struct db *db, const struct report *r,
 	}
 	/* A write of its own is guarded like every write of the file that
 	 * the sync job may replace (db_reports_begin). */
-	own_tx = sqlite3_get_autocommit(db->h);
+	own_tx = sqlite3_get_autocommit(db->h) || db->reading;
 	if (own_tx && (s = db_reports_begin(db, err)) != DB_OK) {
 		own_tx = 0;
 		goto out;

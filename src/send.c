@@ -47,6 +47,7 @@
 #include "feedback.h"
 #include "log.h"
 #include "os_fs.h"
+#include "os_time.h"
 #include "pdfstore.h"
 #include "report.h"
 #include "send.h"
@@ -56,6 +57,7 @@
 #include "timeutil.h"
 
 #define SEND_LOCK	"send.lock"
+#define SEND_READ_HOLD_MS	100
 
 void
 send_tell(struct send_run *run, const struct report *r, const char *source,
@@ -182,7 +184,7 @@ send_one(struct send_run *run, long long id)
 
 	ps = PDFSTORE_MISSING;
 	if (r.pdf_path && *r.pdf_path)
-		ps = pdfstore_open(run->conf->pdf_dir, r.pdf_path,
+		ps = pdfstore_open(&run->pdfs, r.pdf_path,
 		    (off_t)run->conf->max_attachment_mb * 1024 * 1024,
 		    &pdf_fd, &opened, &why);
 	switch (ps) {
@@ -255,7 +257,7 @@ send_run(const struct conf *conf, const struct send_options *opt,
 {
 	struct send_run run;
 	struct buf err;
-	long long *ids = NULL;
+	long long *ids = NULL, held = 0;
 	size_t n = 0, i;
 	enum db_status s;
 	int lockfd = -1;
@@ -270,6 +272,7 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	run.spool.dirfd = run.spool.tmpfd = run.spool.queuefd =
 	    run.spool.failedfd = -1;
 	time_format_db(opt->now, run.now);
+	pdfstore_init(&run.pdfs, conf->pdf_dir);
 	buf_init(&err, SEND_ERR_MAX);
 
 	if (send_parse_from(&run) == -1) {
@@ -299,7 +302,9 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		if (spool_clean_tmp(&run.spool, &err) == -1)
 			log_warnx("%s", err.data);
 	}
-	s = db_open(&run.db, conf, DB_STATE |
+	/* The checks, the clock and the due list read in one transaction:
+	 * an idle run locks each file once and writes nothing. */
+	s = db_open(&run.db, conf, DB_STATE | DB_READING |
 	    (opt->dry_run ? DB_READONLY : 0), &err);
 	if (s != DB_OK) {
 		log_warnx("%s", err.data);
@@ -328,12 +333,24 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		res->status = s == DB_TEMPFAIL ? SEND_TEMPFAIL : SEND_IOERR;
 		goto out;
 	}
+	/* The reports' own reads, too, go in read transactions, each held
+	 * for SEND_READ_HOLD_MS at most: they keep writers of either file
+	 * (the sync job, a flush) waiting that long, well within their busy
+	 * timeout.  Every write of a report ends the one open (db_begin). */
 	for (i = 0; i < n; i++) {
 		if (opt->stop && *opt->stop)
 			break;
+		if (!run.db.reading) {
+			db_read_begin(&run.db);
+			held = os_monotonic_ms();
+		}
 		if (send_one(&run, ids[i]) == STEP_STOP)
 			break;
+		if (run.db.reading && os_monotonic_ms() - held >=
+		    SEND_READ_HOLD_MS)
+			db_read_end(&run.db);
 	}
+	db_read_end(&run.db);
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
 	/* Stopped or not, what is linked into queue/ is recorded. */
@@ -357,5 +374,6 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	spool_close(&run.spool);
+	pdfstore_release(&run.pdfs);
 	buf_release(&err);
 }

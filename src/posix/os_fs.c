@@ -76,7 +76,9 @@ os_mkdirat(int dfd, const char *name, mode_t mode)
 int
 os_open(const char *path, int flags, mode_t mode)
 {
-	return open(path, flags | O_CLOEXEC, mode);
+	/* openat: musl's open() follows O_CLOEXEC with an fcntl() for
+	 * kernels older than 2.6.23; its openat() does not. */
+	return openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
 }
 
 int
