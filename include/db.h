@@ -63,6 +63,8 @@ struct db {
 	unsigned	 notnull;
 	int		 has_view;	/* temp.reports made (table_view()) */
 	int		 reading;	/* in db_read_begin's transaction */
+	int		 sync_normal;	/* main.synchronous = NORMAL, owed until
+					   the read transaction ends */
 	/* The reports file's path, and the identity ("dev:ino") of the
 	 * file last written, as the state database recorded it. */
 	char		 reports_path[4096];

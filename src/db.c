@@ -160,13 +160,19 @@ db_read_begin(struct db *db)
 void
 db_read_end(struct db *db)
 {
-	if (!db->reading)
-		return;
-	db->reading = 0;
-	/* Nothing was written: COMMIT only lets the locks go. */
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
-	    !sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	if (db->reading) {
+		db->reading = 0;
+		/* Nothing was written: COMMIT only lets the locks go. */
+		if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK && !sqlite3_get_autocommit(db->h))
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	}
+	/* Before any write, which comes after this (db_prepare_reports). */
+	if (db->sync_normal && db->h != NULL &&
+	    sqlite3_get_autocommit(db->h) &&
+	    sqlite3_exec(db->h, "PRAGMA main.synchronous = NORMAL", NULL,
+	    NULL, NULL) == SQLITE_OK)
+		db->sync_normal = 0;
 }
 
 enum db_status
@@ -454,12 +460,12 @@ db_prepare_reports(struct db *db, const struct conf *conf, int flags,
 		}
 		/* Reports can be lost to a power cut only back to the last
 		 * checkpoint; the state database repairs them (see send.c).
-		 * A safety level is set outside a transaction only. */
-		db_read_end(db);
-		if ((s = db_exec(db, "PRAGMA main.synchronous = NORMAL",
-		    err)) != DB_OK)
-			goto fail;
-		db_read_begin(db);
+		 * A safety level is set outside a transaction only: in the
+		 * read transaction, db_read_end sets it, before any write
+		 * (an idle run reads on, in the one transaction). */
+		db->sync_normal = 1;
+		if (!db->reading)
+			db_read_end(db);
 	} else if (!has_table && (flags & DB_CREATE_TABLE)) {
 		/* Told to: the table and its index, nothing else of ours. */
 		if ((s = db_run_migrations(db, "reports", reports_migrations,
@@ -694,6 +700,7 @@ void
 db_close(struct db *db)
 {
 	if (db->h) {
+		db->sync_normal = 0;	/* nothing more is written */
 		db_read_end(db);
 		/* Statements are finalized where prepared; close must work. */
 		if (sqlite3_close(db->h) != SQLITE_OK)
@@ -703,4 +710,5 @@ db_close(struct db *db)
 	db->has_state = 0;
 	db->ours = 0;
 	db->reading = 0;
+	db->sync_normal = 0;
 }

@@ -350,7 +350,8 @@ send_run(const struct conf *conf, const struct send_options *opt,
 		    SEND_READ_HOLD_MS)
 			db_read_end(&run.db);
 	}
-	db_read_end(&run.db);
+	/* A read transaction still open (an idle run's, from db_open) goes
+	 * on through feedback and the run's record: their writes end it. */
 	for (i++; i < n; i++)
 		res->deferred++;	/* not reached in this run */
 	/* Stopped or not, what is linked into queue/ is recorded. */
