@@ -111,6 +111,12 @@ void	os_set_blocking(int fd);
 
 /* The file's data and size durable (fsync; FlushFileBuffers). */
 int	os_fsync(int fd);
+/*
+ * Starts writing the file's data out, without waiting and promising
+ * nothing (sync_file_range on Linux; nothing elsewhere): an os_fsync a
+ * little later then finds it written, or on its way.  0, or -1 (errno).
+ */
+int	os_writeback_start(int fd);
 /* flock: OS_LOCK_EX [| OS_LOCK_NB]; released by close or exit. */
 int	os_lock(int fd, int how);
 

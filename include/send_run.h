@@ -41,12 +41,23 @@ struct stat;
  */
 #define SEND_BATCH_MAX	256
 
-/* A report whose message is linked into queue/ but not recorded yet. */
+/*
+ * A message is sealed (spool_seal) when written, and synced and linked
+ * into queue/ only once SEND_SEAL_AHEAD more are written after it, or
+ * when its batch commits: meanwhile the disk writes it.  Each waits with
+ * its descriptor open, so this many at most.
+ */
+#define SEND_SEAL_AHEAD	32
+
+/* A report whose message is written (sealed, or linked into queue/) but
+ * not recorded yet. */
 struct send_pending {
 	struct report	 r;		/* owned; report_data dropped */
 	const char	*source;	/* "stored", "fallback" or NULL */
 	char		*message_id;
 	char		 spool_name[SPOOL_NAME_MAX];
+	int		 spool_fd;	/* sealed: its file; -1 once linked */
+	char		 tmpname[SPOOL_NAME_MAX];	/* in tmp/ until then */
 	int		 repaired;	/* the name was taken (SPOOL_EXISTS) */
 	int		 recurring;	/* and, when it recurs, ... */
 	struct cron	 cron;
@@ -78,6 +89,7 @@ struct send_run {
 	/* The batch waiting for its group commit (send_batch_commit). */
 	struct send_pending		 pending[SEND_BATCH_MAX];
 	size_t				 npending;
+	size_t				 nlinked;	/* pending[0..nlinked) */
 };
 
 /* How one report ended, for the run. */
@@ -165,18 +177,22 @@ enum send_step	send_defer(struct send_run *run, const struct report *r,
 enum send_step	send_recurrence(struct send_run *run, const struct report *r);
 
 /*
- * Step 3, for a batch: report r, whose message was linked into queue/ as
- * spool_name with message_id (repaired: the name was taken already,
- * SPOOL_EXISTS), joins the batch; r is moved into it (released and
- * zeroed here).  Commits the batch when it is full or old enough.
- * STEP_DONE (told when committed), or the step of a failed commit.
+ * Step 3, for a batch: report r, whose message was sealed (spool_fd, the
+ * temporary tmpname) to be linked into queue/ as spool_name, with
+ * message_id, joins the batch; r is moved into it (released and zeroed
+ * here), the file into it too (discarded here when that fails).  Links
+ * the messages SEND_SEAL_AHEAD behind it; commits the batch when it is
+ * full.  STEP_DONE (told when committed), or STEP_STOP: a link or the
+ * commit failed (told, deferred).
  */
 enum send_step	send_batch_add(struct send_run *run, struct report *r,
 		    const char *source, const char *message_id,
-		    const char *spool_name, int repaired);
+		    const char *spool_name, int spool_fd, const char *tmpname);
 
 /*
- * The group commit of the batch: the fsync of queue/, then each
+ * The group commit of the batch: each message not linked yet synced and
+ * linked (one that fails is deferred, with those sealed after it, and
+ * the run stops: STEP_STOP), the fsync of queue/, then each
  * occurrence recorded in the state database with its run log line (one
  * transaction), then each report marked sent or moved on (one
  * transaction).  Each report is told.  STEP_DONE, or STEP_STOP when the

@@ -40,6 +40,16 @@
 
 #define SPOOL_NAME_MAX	64
 #define SPOOL_MAGIC	"SENDREPORTS-SPOOL 1"
+
+/*
+ * The second line of the envelope: the length of the whole file, written
+ * as zeros with the envelope and filled in when the message is sealed
+ * (spool_seal), so that a reader can tell a file cut short (a damaged SD
+ * card, a copy that stopped) from a whole message.
+ */
+#define SPOOL_LENGTH_KEY	"Length"
+#define SPOOL_LENGTH_DIGITS	20
+#define SPOOL_LENGTH_LINE	SPOOL_MAGIC "\r\n" SPOOL_LENGTH_KEY ": "
 /* The longest envelope a reader takes: some 15,000 recipients of the
  * longest addresses.  Writers check spool_envelope_size() against it. */
 #define SPOOL_ENVELOPE_MAX	((size_t)4 << 20)
@@ -159,16 +169,32 @@ enum spool_commit spool_commit(struct spool *s, struct spool_file *f,
 	    const char *name, struct buf *err);
 
 /*
- * spool_commit() but the fsync of queue/: the file is durable, its name
- * in queue/ not yet.  A caller that links several makes their names
- * durable with one spool_sync_queue(), and says nothing of them (records
- * nothing) before it.
+ * spool_commit() in parts, for a caller that commits several messages:
+ * their names made durable by one spool_sync_queue(), and each written
+ * while the disk writes the one before.  spool_seal: f flushed, the
+ * Length of its envelope filled in, its data on its way to the disk
+ * (os_writeback_start), f closed but for *fd, and f->tmpname kept for
+ * spool_link_sealed.  0, or -1 with errno and err set and f discarded.
  */
-enum spool_commit spool_link(struct spool *s, struct spool_file *f,
-	    const char *name, struct buf *err);
+int	spool_seal(struct spool *s, struct spool_file *f, const char *name,
+	    int *fd, struct buf *err);
 
 /*
- * The fsync of queue/ that makes the names spool_link() gave durable.
+ * Then, for each sealed file: fsync of fd, close, link into queue/ as
+ * name (refused when the name is taken: SPOOL_EXISTS), the temporary
+ * removed, whatever the result.  The file is durable, its name in queue/
+ * not yet: the caller says nothing of it (records nothing) before
+ * spool_sync_queue().
+ */
+enum spool_commit spool_link_sealed(struct spool *s, int fd,
+	    const char *tmpname, const char *name, struct buf *err);
+
+/* A sealed file that is not to be linked: fd closed, temporary removed. */
+void	spool_sealed_discard(struct spool *s, int fd, const char *tmpname);
+
+/*
+ * The fsync of queue/ that makes the names spool_link_sealed() gave
+ * durable.
  * 0, or -1 with errno and err set: the names may not survive a power cut.
  */
 int	spool_sync_queue(struct spool *s, struct buf *err);
@@ -187,6 +213,8 @@ int	spool_move(struct spool *s, int fromfd, int tofd, const char *name,
 
 /* Closes f and removes its temporary; safe on a closed f. */
 void	spool_file_discard(struct spool *s, struct spool_file *f);
+/* Closes f (its buffer given back to s) and leaves its temporary. */
+void	spool_file_release(struct spool *s, struct spool_file *f);
 
 /*
  * Reads the envelope at the start of the spool file open on fd.  Fills e

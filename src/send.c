@@ -11,9 +11,11 @@
  *   1. an occurrence already in the state database is never spooled again;
  *      the report is only marked sent (repair after a crash or a new copy;
  *      send_one, then send_record_repair);
- *   2. the message is written under tmp/, synced, and linked into queue/
- *      under a name derived from the occurrence, which cannot succeed
- *      twice (send_spool);
+ *   2. the message is written under tmp/ (send_spool), synced, and linked
+ *      into queue/ under a name derived from the occurrence, which cannot
+ *      succeed twice; the sync and the link come once SEND_SEAL_AHEAD
+ *      more messages are written, or with the batch's commit, the disk
+ *      writing it meanwhile (send_batch_link);
  *   3. then, for a batch of such messages (group commit, send_batch_add),
  *      one fsync of queue/ makes their names durable, their occurrences
  *      are recorded in the state database with their run log lines, in

@@ -179,9 +179,9 @@ send_envelope_rcpts(const struct addr_list *all, char ***out, size_t *n)
 }
 
 /*
- * Writes the spool file of report r, with the attachment on pdf_fd, links
- * it into queue/ and hands r to the batch (send_batch_add).  Returns the
- * step, having told the caller's callback.
+ * Writes the spool file of report r, with the attachment on pdf_fd, seals
+ * it and hands it and r to the batch (send_batch_add), which links it
+ * into queue/.  Returns the step, having told the caller's callback.
  */
 enum send_step
 send_spool(struct send_run *run, struct report *r, const char *source,
@@ -193,11 +193,10 @@ send_spool(struct send_run *run, struct report *r, const char *source,
 	struct mime_message m;
 	struct buf err, msgid, fname;
 	char compact[17], name[SPOOL_NAME_MAX], **rcpts = NULL;
-	enum spool_commit c;
 	enum send_step step;
 	size_t nrcpts = 0;
 	time_t occ_t;
-	int saved;
+	int saved, fd;
 
 	buf_init(&err, SEND_ERR_MAX);
 	buf_init(&msgid, 512);
@@ -279,15 +278,14 @@ send_spool(struct send_run *run, struct report *r, const char *source,
 		step = send_give_up(run, r, source, err.data);
 		goto out;
 	}
-	c = spool_link(&run->spool, &f, name, &err);
-	if (c == SPOOL_FAILED) {
+	if (spool_seal(&run->spool, &f, name, &fd, &err) == -1) {
 		saved = errno;
 		goto commit_failed;
 	}
-	/* The file is durable, its name once the batch's is: record it
-	 * with the batch (step 3). */
-	step = send_batch_add(run, r, source, msgid.data, name,
-	    c == SPOOL_EXISTS);
+	/* The batch syncs it and links it into queue/ a little later, and
+	 * records it once its name is durable (step 3). */
+	step = send_batch_add(run, r, source, msgid.data, name, fd,
+	    f.tmpname);
 	goto out;
 
 write_failed:

@@ -186,15 +186,65 @@ send_recurrence(struct send_run *run, const struct report *r)
 	return step;
 }
 
+/*
+ * Syncs and links the sealed messages of the batch up to pending[upto].
+ * One that fails is deferred with every message sealed after it (their
+ * files discarded: nothing of them is queued) and they leave the batch;
+ * what was linked before it stays, for the commit.  STEP_DONE, or
+ * STEP_STOP.
+ */
+static enum send_step
+send_batch_link(struct send_run *run, size_t upto)
+{
+	struct send_pending *p;
+	enum spool_commit c;
+	struct buf err;
+	size_t i;
+	int saved;
+
+	for (; run->nlinked < upto; run->nlinked++) {
+		p = &run->pending[run->nlinked];
+		buf_init(&err, SEND_ERR_MAX);
+		c = spool_link_sealed(&run->spool, p->spool_fd, p->tmpname,
+		    p->spool_name, &err);
+		saved = errno;
+		p->spool_fd = -1;
+		if (c != SPOOL_FAILED) {
+			p->repaired = c == SPOOL_EXISTS;
+			buf_release(&err);
+			continue;
+		}
+		log_warnx("report %lld: %s", p->r.id, err.data);
+		send_fail(run, send_status_of_errno(saved));
+		for (i = run->nlinked; i < run->npending; i++) {
+			p = &run->pending[i];
+			spool_sealed_discard(&run->spool, p->spool_fd,
+			    p->tmpname);
+			run->res->deferred++;
+			send_tell(run, &p->r, p->source, "deferred", NULL,
+			    err.data);
+			report_release(&p->r);
+			free(p->message_id);
+		}
+		run->npending = run->nlinked;
+		buf_release(&err);
+		return STEP_STOP;
+	}
+	return STEP_DONE;
+}
+
 enum send_step
 send_batch_add(struct send_run *run, struct report *r, const char *source,
-    const char *message_id, const char *spool_name, int repaired)
+    const char *message_id, const char *spool_name, int spool_fd,
+    const char *tmpname)
 {
 	struct send_pending *p = &run->pending[run->npending];
+	enum send_step step;
 
 	memset(p, 0, sizeof(*p));
 	if ((p->message_id = strdup(message_id)) == NULL) {
-		/* The message is queued: the next run records it. */
+		/* Nothing is queued: the next run writes it again. */
+		spool_sealed_discard(&run->spool, spool_fd, tmpname);
 		return send_db_failed(run, r, DB_TEMPFAIL, "out of memory");
 	}
 	p->r = *r;
@@ -204,13 +254,18 @@ send_batch_add(struct send_run *run, struct report *r, const char *source,
 	p->r.report_data = NULL;
 	p->source = source;
 	snprintf(p->spool_name, sizeof(p->spool_name), "%s", spool_name);
-	p->repaired = repaired;
+	p->spool_fd = spool_fd;
+	snprintf(p->tmpname, sizeof(p->tmpname), "%s", tmpname);
 	if ((p->recurring = run->recurring)) {
 		p->cron = run->cron;
 		p->zone = run->zone;	/* r's string or the configuration's */
 		memcpy(p->next, run->next, sizeof(p->next));
 	}
 	run->npending++;
+	if (run->npending - run->nlinked > SEND_SEAL_AHEAD &&
+	    (step = send_batch_link(run, run->npending - SEND_SEAL_AHEAD)) !=
+	    STEP_DONE)
+		return step;
 	if (run->npending == SEND_BATCH_MAX)
 		return send_batch_commit(run);
 	return STEP_DONE;
@@ -240,10 +295,13 @@ send_batch_release(struct send_run *run)
 	size_t i;
 
 	for (i = 0; i < run->npending; i++) {
+		if (i >= run->nlinked)	/* not reached by a failed commit */
+			spool_sealed_discard(&run->spool,
+			    run->pending[i].spool_fd, run->pending[i].tmpname);
 		report_release(&run->pending[i].r);
 		free(run->pending[i].message_id);
 	}
-	run->npending = 0;
+	run->npending = run->nlinked = 0;
 }
 
 enum send_step
@@ -252,11 +310,14 @@ send_batch_commit(struct send_run *run)
 	struct send_pending *p;
 	struct buf err;
 	enum db_status s;
-	enum send_step step = STEP_DONE;
+	enum send_step step;
 	size_t i;
 
+	/* The messages still sealed first: a link that fails stops the run,
+	 * but what was linked before it is recorded all the same. */
+	step = send_batch_link(run, run->npending);
 	if (run->npending == 0)
-		return STEP_DONE;
+		return step;
 	buf_init(&err, SEND_ERR_MAX);
 	/* The names first: nothing may be recorded of a link a power cut
 	 * could undo. */

@@ -25,16 +25,6 @@
 #include "os_fs.h"
 #include "spool.h"
 
-/*
- * The second line of the envelope: the length of the whole file, written
- * as zeros with the envelope and filled in by spool_commit() once the
- * message is written, so that a reader can tell a file cut short (a
- * damaged SD card, a copy that stopped) from a whole message.
- */
-#define SPOOL_LENGTH_KEY	"Length"
-#define SPOOL_LENGTH_DIGITS	20
-#define SPOOL_LENGTH_LINE	SPOOL_MAGIC "\r\n" SPOOL_LENGTH_KEY ": "
-
 static int
 spool_open_subdir(struct spool *s, const char *name, int create, int *made,
     struct buf *err)
@@ -269,12 +259,18 @@ spool_file_create(struct spool *s, struct spool_file *f, struct buf *err)
 }
 
 void
-spool_file_discard(struct spool *s, struct spool_file *f)
+spool_file_release(struct spool *s, struct spool_file *f)
 {
 	if (f->fp)
 		fclose(f->fp);
 	f->fp = NULL;
 	spool_file_iobuf_release(s, f);	/* after fclose, which may use it */
+}
+
+void
+spool_file_discard(struct spool *s, struct spool_file *f)
+{
+	spool_file_release(s, f);
 	if (f->tmpname[0])
 		os_unlinkat(s->tmpfd, f->tmpname);
 	f->tmpname[0] = '\0';
@@ -315,81 +311,6 @@ spool_write_envelope(FILE *fp, const struct spool_envelope *e)
 	return fputs("\r\n", fp) < 0 ? -1 : 0;
 }
 
-/*
- * Fills in the length of the file open on fd, written and flushed, when
- * its envelope starts with the zeros spool_write_envelope() put there.
- * Returns 0, or -1 with errno set.
- */
-static int
-spool_seal_length(int fd)
-{
-	char head[sizeof(SPOOL_LENGTH_LINE) - 1 + SPOOL_LENGTH_DIGITS];
-	char digits[SPOOL_LENGTH_DIGITS + 1];
-	struct stat st;
-	ssize_t n;
-
-	if (fstat(fd, &st) == -1)
-		return -1;
-	n = os_pread(fd, head, sizeof(head), 0);
-	if (n == -1)
-		return -1;
-	if ((size_t)n < sizeof(head) || memcmp(head, SPOOL_LENGTH_LINE,
-	    sizeof(SPOOL_LENGTH_LINE) - 1) != 0)
-		return 0;	/* not an envelope of ours: left as it is */
-	snprintf(digits, sizeof(digits), "%0*lld", SPOOL_LENGTH_DIGITS,
-	    (long long)st.st_size);
-	n = os_pwrite(fd, digits, SPOOL_LENGTH_DIGITS,
-	    (off_t)sizeof(SPOOL_LENGTH_LINE) - 1);
-	if (n != SPOOL_LENGTH_DIGITS) {
-		if (n >= 0)
-			errno = EIO;
-		return -1;
-	}
-	return 0;
-}
-
-enum spool_commit
-spool_link(struct spool *s, struct spool_file *f, const char *name,
-    struct buf *err)
-{
-	const char *step = NULL;
-	int fd, saved;
-
-	/* Checked up to fclose: a full disk may only show up there. */
-	fd = fileno(f->fp);
-	if (fflush(f->fp) == EOF || ferror(f->fp))
-		step = "write";
-	else if (spool_seal_length(fd) == -1)
-		step = "length";
-	else if (os_fsync(fd) == -1)
-		step = "fsync";
-	saved = errno;
-	if (fclose(f->fp) == EOF && step == NULL) {
-		step = "close";
-		saved = errno;
-	}
-	f->fp = NULL;
-	if (step)
-		goto fail;
-	if (os_linkat(s->tmpfd, f->tmpname, s->queuefd, name) == -1) {
-		saved = errno;
-		if (saved == EEXIST) {
-			spool_file_discard(s, f);
-			return SPOOL_EXISTS;
-		}
-		step = "link";
-		goto fail;
-	}
-	spool_file_discard(s, f);
-	return SPOOL_COMMITTED;
-fail:
-	spool_file_discard(s, f);
-	errno = saved;
-	buf_printf(err, "spool: %s '%s/queue/%s': %s", step, s->path, name,
-	    strerror(saved));
-	return SPOOL_FAILED;
-}
-
 /* The name of the spool directory open on fd, for messages. */
 static const char *
 spool_dir_name(const struct spool *s, int fd)
@@ -426,42 +347,6 @@ spool_move(struct spool *s, int fromfd, int tofd, const char *name,
 		return -1;
 	}
 	return 0;
-}
-
-int
-spool_sync_queue(struct spool *s, struct buf *err)
-{
-	int saved;
-
-	if (os_dir_sync(s->queuefd) == 0)
-		return 0;
-	saved = errno;
-	buf_printf(err, "spool: fsync of '%s/queue/': %s", s->path,
-	    strerror(saved));
-	errno = saved;
-	return -1;
-}
-
-enum spool_commit
-spool_commit(struct spool *s, struct spool_file *f, const char *name,
-    struct buf *err)
-{
-	enum spool_commit c;
-	int saved;
-
-	c = spool_link(s, f, name, err);
-	if (c != SPOOL_COMMITTED)
-		return c;
-	/* From here on the mail is safe, once the directory entry is. */
-	if (spool_sync_queue(s, err) == -1) {
-		saved = errno;
-		/* The link may not survive a power cut: undo it, so the
-		 * caller's record and the disk cannot disagree. */
-		os_unlinkat(s->queuefd, name);
-		errno = saved;
-		return SPOOL_FAILED;
-	}
-	return SPOOL_COMMITTED;
 }
 
 void

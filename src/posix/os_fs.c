@@ -2,6 +2,9 @@
  * os_fs.c (POSIX) - os_fs.h on Linux and the other POSIX systems: each
  * call is the system call it is named after.
  */
+#ifdef __linux__
+#define _GNU_SOURCE		/* sync_file_range */
+#endif
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -127,6 +130,17 @@ int
 os_fsync(int fd)
 {
 	return fsync(fd);
+}
+
+int
+os_writeback_start(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+	return 0;
+#endif
 }
 
 int

@@ -448,6 +448,13 @@ os_fsync(int fd)
 }
 
 int
+os_writeback_start(int fd)
+{
+	(void)fd;	/* the cache manager writes behind on its own */
+	return 0;
+}
+
+int
 os_lock(int fd, int how)
 {
 	HANDLE h = (HANDLE)_get_osfhandle(fd);

@@ -191,6 +191,64 @@ test_spool_two_files_at_once_each_whole(void **state)
 	buf_release(&err);
 }
 
+/*
+ * Sealed, then linked later: the file waits in tmp/ (not in queue/) with
+ * its Length filled in; linked, it is in queue/ and tmp/ is empty; a
+ * name taken is SPOOL_EXISTS and keeps the first file; a sealed file
+ * discarded leaves nothing.
+ */
+static void
+test_spool_seal_then_link(void **state)
+{
+	char occ[] = "2026-11-23 08:00:00", id[] = "<r9.x@example.com>";
+	char created[] = "2026-11-23 08:00:05", sender[] = "r@example.com";
+	char rcpt[] = "a@example.com", *rcpts[] = { rcpt };
+	struct spool_envelope env = { 9, occ, id, created, sender, rcpts, 1 };
+	struct spool_envelope back;
+	struct spool_file f[3];
+	struct spool s;
+	struct buf err;
+	char tmp[3][SPOOL_NAME_MAX], path[256];
+	int fd[3], i, queued, rfd;
+	off_t off;
+
+	(void)state;
+	buf_init(&err, 4096);
+	open_spool(&s);
+	queued = count_entries("queue");
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(spool_file_create(&s, &f[i], &err), 0);
+		assert_int_equal(spool_write_envelope(f[i].fp, &env), 0);
+		fprintf(f[i].fp, "Subject: %d\r\n\r\nbody\r\n", i);
+		assert_int_equal(spool_seal(&s, &f[i], "r9.seal", &fd[i],
+		    &err), 0);
+		assert_null(f[i].fp);
+		assert_null(f[i].iobuf);
+		assert_true(fd[i] >= 0);
+		snprintf(tmp[i], sizeof(tmp[i]), "%s", f[i].tmpname);
+	}
+	assert_int_equal(count_entries("tmp"), 3);
+	assert_int_equal(count_entries("queue"), queued);
+	assert_int_equal(spool_link_sealed(&s, fd[0], tmp[0], "r9.seal",
+	    &err), SPOOL_COMMITTED);
+	assert_int_equal(spool_link_sealed(&s, fd[1], tmp[1], "r9.seal",
+	    &err), SPOOL_EXISTS);
+	spool_sealed_discard(&s, fd[2], tmp[2]);
+	assert_int_equal(spool_sync_queue(&s, &err), 0);
+	assert_int_equal(count_entries("tmp"), 0);
+	assert_int_equal(count_entries("queue"), queued + 1);
+	/* The first one, whole: its Length is its size. */
+	snprintf(path, sizeof(path), "%s/spool/queue/r9.seal", root);
+	rfd = open(path, O_RDONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(spool_read_envelope(rfd, &back, &off, &err), 0);
+	assert_int_equal(back.report_id, 9);
+	spool_envelope_release(&back);
+	close(rfd);
+	spool_close(&s);
+	buf_release(&err);
+}
+
 static void
 test_spool_read_envelope_refuses_bad_files(void **state)
 {
@@ -333,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_spool_open_creates_private_directories),
 		cmocka_unit_test(test_spool_commit_once_then_exists),
 		cmocka_unit_test(test_spool_two_files_at_once_each_whole),
+		cmocka_unit_test(test_spool_seal_then_link),
 		cmocka_unit_test(test_spool_read_envelope_refuses_bad_files),
 		cmocka_unit_test(
 		    test_spool_read_envelope_refuses_a_truncated_message),
