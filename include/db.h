@@ -52,6 +52,15 @@ enum db_flags {
 #define DB_APPLICATION_ID	0x53524550	/* "SREP" */
 #define DB_TABLE_NAME_MAX	128
 
+/* The statements a run keeps prepared (db_prepare_kept). */
+#define DB_KEPT_MAX	8
+
+struct db_kept {
+	char		*sql;		/* NULL: a free slot */
+	sqlite3_stmt	*st;
+	int		 busy;		/* handed out, not given back yet */
+};
+
 struct db {
 	sqlite3		*h;
 	int		 has_state;	/* "state" is attached */
@@ -69,6 +78,7 @@ struct db {
 	 * file last written, as the state database recorded it. */
 	char		 reports_path[4096];
 	char		 reports_ident[64];	/* FILEID_MAX */
+	struct db_kept	 kept[DB_KEPT_MAX];
 };
 
 #define DB_META_REPORTS_IDENT	"reports_ident"
@@ -147,6 +157,18 @@ enum db_status	db_step_once(struct db *db, sqlite3_stmt *st,
 /* Prepares sql; on failure err gets SQLite's reason and *st is NULL. */
 enum db_status	db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
 		    struct buf *err);
+
+/*
+ * db_prepare for a statement run once per report: prepared at its first
+ * use and kept, until db_close, for the next (parsing it was a tenth of
+ * a burst's time).  Given back with db_done, not sqlite3_finalize.  A
+ * statement already handed out, or with every slot taken, is prepared
+ * afresh, which db_done then finalizes.
+ */
+enum db_status	db_prepare_kept(struct db *db, const char *sql,
+		    sqlite3_stmt **st, struct buf *err);
+/* Gives back st (reset, bindings cleared) or finalizes it; NULL: none. */
+void		db_done(struct db *db, sqlite3_stmt *st);
 
 /* Copies column i of st (NULL stays NULL).  -1 on ENOMEM. */
 int		db_column_dup(sqlite3_stmt *st, int i, char **out);

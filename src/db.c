@@ -202,6 +202,72 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
 	return DB_OK;
 }
 
+enum db_status
+db_prepare_kept(struct db *db, const char *sql, sqlite3_stmt **st,
+    struct buf *err)
+{
+	struct db_kept *k, *slot = NULL;
+	enum db_status s;
+	size_t i;
+
+	for (i = 0; i < DB_KEPT_MAX; i++) {
+		k = &db->kept[i];
+		if (k->sql == NULL) {
+			if (slot == NULL)
+				slot = k;
+		} else if (strcmp(k->sql, sql) == 0) {
+			if (k->busy)
+				return db_prepare(db, sql, st, err);
+			k->busy = 1;
+			*st = k->st;
+			return DB_OK;
+		}
+	}
+	if ((s = db_prepare(db, sql, st, err)) != DB_OK || slot == NULL)
+		return s;
+	/* Not kept, without the memory to: prepared all the same. */
+	if ((slot->sql = strdup(sql)) != NULL) {
+		slot->st = *st;
+		slot->busy = 1;
+	}
+	return DB_OK;
+}
+
+void
+db_done(struct db *db, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < DB_KEPT_MAX; i++)
+		if (db->kept[i].sql != NULL && db->kept[i].st == st) {
+			/* Reset: its locks and its transaction let go. */
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			db->kept[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+/* Finalizes the kept statements: a connection closes only without. */
+static void
+db_kept_release(struct db *db)
+{
+	size_t i;
+
+	for (i = 0; i < DB_KEPT_MAX; i++) {
+		if (db->kept[i].sql == NULL)
+			continue;
+		sqlite3_finalize(db->kept[i].st);
+		free(db->kept[i].sql);
+		db->kept[i].sql = NULL;
+		db->kept[i].st = NULL;
+		db->kept[i].busy = 0;
+	}
+}
+
 int
 db_column_dup(sqlite3_stmt *st, int i, char **out)
 {
@@ -700,6 +766,7 @@ void
 db_close(struct db *db)
 {
 	if (db->h) {
+		db_kept_release(db);
 		db->sync_normal = 0;	/* nothing more is written */
 		db_read_end(db);
 		/* Statements are finalized where prepared; close must work. */

@@ -138,12 +138,12 @@ flush_record_occurrence(struct flush_ctx *f, const char *name,
 	/* send recorded it when it spooled the message, most often: a read
 	 * finds it without the write transaction (and its locks) of an
 	 * INSERT that would change nothing.  Any doubt: the INSERT. */
-	if (db_prepare(&f->db, "SELECT 1 FROM state.occurrences WHERE "
+	if (db_prepare_kept(&f->db, "SELECT 1 FROM state.occurrences WHERE "
 	    "report_id = ?1 AND scheduled_at = ?2", &st, err) == DB_OK) {
 		sqlite3_bind_int64(st, 1, env->report_id);
 		db_bind_text(st, 2, env->occurrence);
 		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
+		db_done(&f->db, st);
 		st = NULL;
 		if (rc == SQLITE_ROW)
 			return DB_OK;

@@ -211,7 +211,7 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 		return s;
 	/* datetime() reads the formats Django and ISO 8601 use, offsets
 	 * included, and gives NULL for anything else. */
-	s = db_prepare(db, "SELECT id, title, recipients, cc, bcc, subject, "
+	s = db_prepare_kept(db, "SELECT id, title, recipients, cc, bcc, subject, "
 	    "body, scheduled_at, datetime(scheduled_at), sent, sent_at, "
 	    "pdf_path, NULL, schedule, timezone, "
 	    "last_error, CASE WHEN ?2 THEN NULL ELSE "
@@ -263,7 +263,7 @@ report_load(struct db *db, long long id, int with_data, struct report *r,
 	}
 	s = DB_OK;
 out:
-	sqlite3_finalize(st);
+	db_done(db, st);
 	if (s != DB_OK)
 		report_release(r);
 	return s;
@@ -323,7 +323,7 @@ report_update(struct db *db, const struct report *r,
 		own_tx = 0;
 		goto out;
 	}
-	if ((s = db_prepare(db, sql.data, &st, err)) != DB_OK)
+	if ((s = db_prepare_kept(db, sql.data, &st, err)) != DB_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_bind_text(st, 2, r->scheduled_at, -1, SQLITE_STATIC);
@@ -342,7 +342,7 @@ report_update(struct db *db, const struct report *r,
 	} else
 		s = sqlite3_changes(db->h) == 1 ? DB_OK : DB_NOTFOUND;
 out:
-	sqlite3_finalize(st);
+	db_done(db, st);
 	if (own_tx) {
 		if ((s == DB_OK || s == DB_NOTFOUND) &&
 		    (rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)) !=

@@ -31,7 +31,7 @@ state_occurrence_find(struct db *db, long long report_id,
 		*delivery_error = NULL;
 	if (!db->has_state)
 		return DB_NOTFOUND;
-	s = db_prepare(db, "SELECT spooled_at, delivery_error FROM "
+	s = db_prepare_kept(db, "SELECT spooled_at, delivery_error FROM "
 	    "state.occurrences WHERE report_id = ?1 AND scheduled_at = ?2",
 	    &st, err);
 	if (s != DB_OK)
@@ -50,7 +50,7 @@ state_occurrence_find(struct db *db, long long report_id,
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
 		s = db_status_at(db->h, rc);
 	}
-	sqlite3_finalize(st);
+	db_done(db, st);
 	return s;
 }
 
@@ -63,7 +63,7 @@ state_log(struct db *db, long long report_id, const char *occurrence,
 	enum db_status s;
 	int rc;
 
-	s = db_prepare(db, "INSERT INTO state.runlog (report_id, scheduled_at,"
+	s = db_prepare_kept(db, "INSERT INTO state.runlog (report_id, scheduled_at,"
 	    " handled_at, outcome, message_id, error) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, err);
 	if (s != DB_OK)
@@ -80,7 +80,7 @@ state_log(struct db *db, long long report_id, const char *occurrence,
 		    sqlite3_errmsg(db->h));
 		s = db_status_at(db->h, rc);
 	}
-	sqlite3_finalize(st);
+	db_done(db, st);
 	return s;
 }
 
@@ -125,7 +125,7 @@ state_record_queued(struct db *db, long long report_id,
 	enum db_status s;
 	int rc;
 
-	s = db_prepare(db, "INSERT INTO state.occurrences (report_id, "
+	s = db_prepare_kept(db, "INSERT INTO state.occurrences (report_id, "
 	    "scheduled_at, message_id, spool_name, spooled_at, title, "
 	    "recipients) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, err);
 	if (s != DB_OK)
@@ -138,7 +138,7 @@ state_record_queued(struct db *db, long long report_id,
 	db_bind_text(st, 6, title);
 	db_bind_text(st, 7, recipients);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_done(db, st);
 	if (rc != SQLITE_DONE) {
 		buf_printf(err, "state database: %s", sqlite3_errmsg(db->h));
 		return db_status_at(db->h, rc);
