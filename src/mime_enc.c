@@ -24,6 +24,7 @@
 /* Bytes read at a time: a 50 KB PDF in one read() (and the one that
  * says it ended), not seven. */
 #define MIME_B64_CHUNK		(57 * 1024)
+#define MIME_B64_BLOCK		64	/* lines encoded before a write */
 
 static const char mime_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -55,10 +56,22 @@ mime_b64_group(const unsigned char *in, size_t n, char *out)
 static size_t
 mime_b64_encode(const unsigned char *in, size_t n, char *out)
 {
+	unsigned long v;
 	size_t i, o = 0;
 
-	for (i = 0; i < n; i += 3, o += 4)
-		mime_b64_group(in + i, n - i < 3 ? n - i : 3, out + o);
+	/* Whole groups without the tests of a short one. */
+	for (i = 0; i + 3 <= n; i += 3, o += 4) {
+		v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 |
+		    in[i + 2];
+		out[o] = mime_b64[v >> 18];
+		out[o + 1] = mime_b64[(v >> 12) & 63];
+		out[o + 2] = mime_b64[(v >> 6) & 63];
+		out[o + 3] = mime_b64[v & 63];
+	}
+	if (i < n) {
+		mime_b64_group(in + i, n - i, out + o);
+		o += 4;
+	}
 	return o;
 }
 
@@ -501,9 +514,9 @@ mime_base64_write(FILE *out, int fd, const struct stat *opened,
     struct buf *err)
 {
 	unsigned char in[MIME_B64_CHUNK];
-	char line[2 + MIME_B64_LINE];
+	char lines[MIME_B64_BLOCK * (2 + MIME_B64_LINE)];
 	struct stat before;
-	size_t have, off, n, w;
+	size_t have, off, n, w, nlines;
 	ssize_t r;
 	off_t start, nread = 0;
 	int eof = 0, first = 1, saved;
@@ -541,22 +554,25 @@ mime_base64_write(FILE *out, int fd, const struct stat *opened,
 			}
 			nread += r;
 		}
-		for (off = 0; off < have; off += n) {
+		/* Lines encoded a block at a time, each block one write. */
+		for (off = 0, w = 0, nlines = 0; off < have; off += n) {
 			n = have - off < 57 ? have - off : 57;
-			w = 0;
 			if (!first) {
-				line[w++] = '\r';
-				line[w++] = '\n';
+				lines[w++] = '\r';
+				lines[w++] = '\n';
 			}
-			w += mime_b64_encode(in + off, n, line + w);
-			if (mime_write(out, line, w) == -1) {
+			w += mime_b64_encode(in + off, n, lines + w);
+			first = 0;
+			if (++nlines < MIME_B64_BLOCK && off + n < have)
+				continue;
+			if (mime_write(out, lines, w) == -1) {
 				saved = errno;
 				buf_reset(err);
 				buf_printf(err, "write: %s", strerror(saved));
 				errno = saved;
 				return -1;
 			}
-			first = 0;
+			w = nlines = 0;
 		}
 	}
 	return mime_file_changed(fd, &before, start, nread, err);

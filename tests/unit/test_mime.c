@@ -315,8 +315,11 @@ test_mime_qp_long_texts_decode_back(void **state)
 static void
 test_mime_base64_line_lengths_and_round_trip(void **state)
 {
+	/* Around a line, a block of lines written at once (64) and a
+	 * chunk read at once (1024 lines). */
 	static const size_t sizes[] = { 0, 1, 2, 3, 56, 57, 58, 114, 115,
-	    57 * 128, 57 * 128 + 1, 100000 };
+	    57 * 64 - 1, 57 * 64, 57 * 64 + 1, 57 * 128, 57 * 128 + 1, 100000,
+	    57 * 1024 - 1, 57 * 1024, 57 * 1024 + 1, 57 * 2048 + 5 };
 	struct buf data, got, err;
 	size_t i, j, n, start, lines;
 	char *out;
