@@ -45,8 +45,10 @@ CROSS_CFLAGS="-Os -pipe -ffunction-sections -fdata-sections
 # and none of the interfaces sendreports does not call (UTF-16, declared
 # types, sqlite3_complete, get_table, tracing, the authorizer, the list of
 # compile options, Tcl variables, sqlite3_deserialize and its memdb VFS,
-# the test hooks, the 'localtime' modifier of the date functions: all
-# plain #ifdef code, safe with the amalgamation).  WAL stays: a state database of an earlier version is in
+# the test hooks, the 'localtime' modifier of the date functions, the
+# transfer optimisation of INSERT INTO t SELECT * FROM u, a statement
+# sendreports never makes: all plain #ifdef code, safe with the
+# amalgamation).  WAL stays: a state database of an earlier version is in
 # WAL mode until the first run turns it to a rollback journal.
 SQLITE_OPTIONS="-DSQLITE_THREADSAFE=2 -DSQLITE_OMIT_LOAD_EXTENSION
 -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_DECLTYPE -DSQLITE_OMIT_COMPLETE
@@ -57,7 +59,7 @@ SQLITE_OPTIONS="-DSQLITE_THREADSAFE=2 -DSQLITE_OMIT_LOAD_EXTENSION
 -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE
 -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_USE_ALLOCA -DSQLITE_TEMP_STORE=2
 -DSQLITE_ENABLE_API_ARMOR -DSQLITE_OMIT_DESERIALIZE -DSQLITE_UNTESTABLE
--DSQLITE_OMIT_LOCALTIME"
+-DSQLITE_OMIT_LOCALTIME -DSQLITE_OMIT_XFER_OPT"
 case "$arch" in
 win64)
 	# Not what musl has: MinGW-w64 has no strchrnul, localtime_r and
