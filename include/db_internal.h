@@ -1,8 +1,8 @@
 /*
  * db_internal.h - internal to the database module: what its files call
- * of each other (db.c: the connection, its statements and db_open;
- * db_migrate.c: the migrations; db_guard.c: the guard against the
- * journal of a replaced reports file).  Only they include it; every
+ * of each other (db.c: the connection and db_open; db_stmt.c: its
+ * statements and results; db_migrate.c: the migrations; db_guard.c: the
+ * guard against the journal of a replaced reports file).  Only they include it; every
  * other file uses db.h.
  */
 #ifndef SENDREPORTS_DB_INTERNAL_H
@@ -28,9 +28,22 @@ enum db_status	db_open_file(struct db *db, const char *path, int flags,
 		    int immutable, const char *label, long busy_ms,
 		    struct buf *err);
 
+/* db_stmt.c */
+
 /* Reads the integer of one row (a PRAGMA, a count(*)...) into *out. */
 enum db_status	db_query_int(struct db *db, const char *sql, int *out,
 		    struct buf *err);
+
+/* Appends the system's error behind SQLite's, when an operator can act
+ * on it (a full disk, a read-only file system, a permission, the device). */
+void		db_put_syserr(sqlite3 *h, int rc, struct buf *err);
+/* Appends "(read-only file system)" when path is on one. */
+void		db_put_rofs(const char *path, struct buf *err);
+/* err = "what: SQLite's reason (the system's)"; the status of rc. */
+enum db_status	db_fail(struct db *db, int rc, const char *what,
+		    struct buf *err);
+/* Finalizes the kept statements: a connection closes only without. */
+void		db_kept_release(struct db *db);
 
 /* db_migrate.c */
 
