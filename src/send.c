@@ -271,8 +271,7 @@ send_run(const struct conf *conf, const struct send_options *opt,
 	run.event = event;
 	run.ctx = ctx;
 	run.res = res;
-	run.spool.dirfd = run.spool.tmpfd = run.spool.queuefd =
-	    run.spool.failedfd = -1;
+	run.spool = (struct spool)SPOOL_INIT;
 	time_format_db(opt->now, run.now);
 	pdfstore_init(&run.pdfs, conf->pdf_dir);
 	buf_init(&err, SEND_ERR_MAX);
